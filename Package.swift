@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode and explicit existential types.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Tessera",
+    products: [
+        .executable(name: "tessera", targets: ["tessera"]),
+    ],
+    targets: [
+        // C libraries from Debian, each behind one Swift wrapper.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "CSimdJSON",
+            cxxSettings: [
+                .define("SIMDJSON_THREADS_ENABLED", to: "1"),
+                // The shim sits on the hot path: optimise it even in debug builds.
+                .unsafeFlags(["-O2"]),
+            ],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+
+        // The product, one module per part.
+        .target(name: "TesseraCore", swiftSettings: swiftSettings),
+        .target(name: "JSONParsing", dependencies: ["CSimdJSON", "TesseraCore"], swiftSettings: swiftSettings),
+        .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "Ingestion", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
+        .target(
+            name: "Server",
+            dependencies: ["TesseraCore", "JSONParsing", "Storage", "HTTPServer", "Ingestion"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TesseraCommands",
+            dependencies: ["TesseraCore", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Server"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "tessera", dependencies: ["TesseraCommands"], swiftSettings: swiftSettings),
+
+        // Tests: one target per module, plus shared support.
+        .target(
+            name: "TesseraTesting", dependencies: ["TesseraCore"], path: "Tests/TesseraTesting",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TesseraCoreTests", dependencies: ["TesseraCore", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JSONParsingTests", dependencies: ["JSONParsing", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPServerTests", dependencies: ["HTTPServer", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IngestionTests", dependencies: ["Ingestion", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "TesseraCommands", "TesseraTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraCommandsTests", dependencies: ["TesseraCommands", "TesseraTesting"],
+            swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,1 @@
+// C API of the simdjson shim; filled in with the JSON parsing module.

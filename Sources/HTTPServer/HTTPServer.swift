@@ -1,0 +1,1 @@
+// The HTTPServer module; its files land with the collection server.

@@ -1,0 +1,1 @@
+// The Ingestion module; its files land with the collection server.

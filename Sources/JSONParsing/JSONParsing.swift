@@ -1,0 +1,1 @@
+// The JSONParsing module; its files land with the collection server.

@@ -1,0 +1,1 @@
+// The Server module; its files land with the collection server.

@@ -1,0 +1,1 @@
+// The Storage module; its files land with the collection server.

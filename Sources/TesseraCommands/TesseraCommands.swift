@@ -1,0 +1,1 @@
+// The TesseraCommands module; its files land with the collection server.
