@@ -16,6 +16,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CSimdJSON",
@@ -29,6 +30,7 @@ let package = Package(
 
         // The product, one module per part.
         .target(name: "TesseraCore", swiftSettings: swiftSettings),
+        .target(name: "Cryptography", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "JSONParsing", dependencies: ["CSimdJSON", "TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
@@ -36,12 +38,14 @@ let package = Package(
             name: "Ingestion", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(
             name: "Server",
-            dependencies: ["TesseraCore", "JSONParsing", "Storage", "HTTPServer", "Ingestion"],
+            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TesseraCommands",
-            dependencies: ["TesseraCore", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Server"],
+            dependencies: [
+                "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Server",
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "tessera", dependencies: ["TesseraCommands"], swiftSettings: swiftSettings),
@@ -52,6 +56,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TesseraCoreTests", dependencies: ["TesseraCore", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CryptographyTests", dependencies: ["Cryptography", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JSONParsingTests", dependencies: ["JSONParsing", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TesseraTesting"], swiftSettings: swiftSettings),

@@ -115,6 +115,7 @@ private final class Family: Sendable {
         switch kind {
         case .counter(let labels):
             text += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+            if labels.isEmpty && snapshot.isEmpty { text += "\(name) 0\n" }
             for key in snapshot.keys.sorted(by: { $0.joined(separator: "\u{1}") < $1.joined(separator: "\u{1}") }) {
                 text += "\(name)\(Family.labelText(labels, key)) \(Family.number(snapshot[key]![0]))\n"
             }

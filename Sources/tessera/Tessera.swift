@@ -1,3 +1,4 @@
+import Foundation
 import TesseraCommands
 
 /// The `tessera` command: everything it does lives in `TesseraCommands`.

@@ -1,1 +1,0 @@
-// The Ingestion module; its files land with the collection server.

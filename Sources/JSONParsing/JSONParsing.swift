@@ -1,1 +1,0 @@
-// The JSONParsing module; its files land with the collection server.

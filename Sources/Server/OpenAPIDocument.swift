@@ -1,0 +1,181 @@
+import TesseraCore
+
+/// Builds the OpenAPI 3.0 document from the route table, so that what is served is what is described.
+enum OpenAPIDocument {
+    static func make(routes: [Route], version: String) -> JSONValue {
+        var paths: [String: JSONValue] = [:]
+        for route in routes {
+            var item = paths[route.path]?.objectValue ?? [:]
+            item[route.method.lowercased()] = operation(route)
+            paths[route.path] = .object(item)
+        }
+        return [
+            "openapi": "3.0.3",
+            "info": [
+                "title": "Tessera",
+                "version": .string(version),
+                "description": "A self-hosted, real-time customer data platform.",
+            ],
+            "servers": [["url": "http://127.0.0.1:8080"]],
+            "paths": .object(paths),
+            "components": ["schemas": .object(schemas), "securitySchemes": securitySchemes],
+        ]
+    }
+
+    private static func operation(_ route: Route) -> JSONValue {
+        let docs = route.documentation
+        var operation: [String: JSONValue] = [
+            "summary": .string(route.summary),
+            "operationId": .string(operationID(route)),
+            "tags": [.string(docs.tag)],
+            "responses": .object(responses(docs)),
+        ]
+        if !docs.description.isEmpty { operation["description"] = .string(docs.description) }
+        var parameters: [JSONValue] = route.segments.filter { $0.first == "{" }.map { segment in
+            let name = String(segment.dropFirst().dropLast())
+            return ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
+        }
+        parameters += docs.queryParameters.map { parameter in
+            [
+                "name": .string(parameter.name), "in": "query", "required": false,
+                "description": .string(parameter.description), "schema": ["type": .string(parameter.type)],
+            ]
+        }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let body = docs.requestBody {
+            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
+        }
+        switch route.access {
+        case .open: operation["security"] = []
+        case .writeKey: operation["security"] = [["writeKey": []]]
+        case .admin: operation["security"] = [["adminToken": []]]
+        }
+        return .object(operation)
+    }
+
+    private static func responses(_ docs: RouteDocumentation) -> [String: JSONValue] {
+        var responses: [String: JSONValue] = [:]
+        for response in docs.responses {
+            var entry: [String: JSONValue] = ["description": .string(response.description)]
+            let media: JSONValue = response.schema.map { ["schema": $0] } ?? [:]
+            entry["content"] = .object([docs.responseContentType: media])
+            responses[String(response.status)] = .object(entry)
+        }
+        return responses
+    }
+
+    /// `postV1Batch`, `getV1DeadLetters`, `postV1DeadLettersIdReplay`, …
+    private static func operationID(_ route: Route) -> String {
+        let words = route.path.split(whereSeparator: { "/{}-.".contains($0) }).map { word in
+            word.prefix(1).uppercased() + word.dropFirst()
+        }
+        return route.method.lowercased() + words.joined()
+    }
+
+    private static let securitySchemes: JSONValue = [
+        "writeKey": [
+            "type": "http", "scheme": "basic",
+            "description": "A source's write key as the user name, empty password (as Segment).",
+        ],
+        "adminToken": ["type": "http", "scheme": "bearer", "description": "The admin token."],
+    ]
+
+    private static let schemas: [String: JSONValue] = [
+        "Success": [
+            "type": "object", "required": ["success"],
+            "properties": [
+                "success": ["type": "boolean"], "accepted": ["type": "integer"],
+                "rejected": ["type": "array", "items": ["$ref": "#/components/schemas/ErrorDetail"]],
+            ],
+        ],
+        "Error": [
+            "type": "object", "required": ["error"],
+            "properties": [
+                "error": ["$ref": "#/components/schemas/ErrorDetail"],
+                "rejected": ["type": "array", "items": ["$ref": "#/components/schemas/ErrorDetail"]],
+            ],
+        ],
+        "ErrorDetail": [
+            "type": "object", "required": ["code", "message"],
+            "properties": [
+                "code": ["type": "string"], "message": ["type": "string"], "field": ["type": "string"],
+                "index": ["type": "integer"],
+            ],
+        ],
+        "SegmentMessage": [
+            "type": "object",
+            "description": "A Segment Spec message: identify, track, page, screen, group or alias.",
+            "properties": [
+                "type": ["type": "string"], "userId": ["type": "string"], "anonymousId": ["type": "string"],
+                "messageId": ["type": "string"], "event": ["type": "string"], "name": ["type": "string"],
+                "groupId": ["type": "string"], "previousId": ["type": "string"],
+                "timestamp": ["type": "string", "format": "date-time"], "sentAt": ["type": "string"],
+                "properties": ["type": "object"], "traits": ["type": "object"], "context": ["type": "object"],
+                "integrations": ["type": "object"], "writeKey": ["type": "string"],
+            ],
+        ],
+        "SegmentBatch": [
+            "type": "object", "required": ["batch"],
+            "properties": [
+                "batch": ["type": "array", "items": ["$ref": "#/components/schemas/SegmentMessage"]],
+                "context": ["type": "object"], "integrations": ["type": "object"], "sentAt": ["type": "string"],
+                "writeKey": ["type": "string"],
+            ],
+        ],
+        "XDMBody": [
+            "type": "object",
+            "description": "One XDM record, {\"records\": [...]}, or {\"header\", \"body\": {\"xdmMeta\", \"xdmEntity\"}}.",
+        ],
+        "Source": [
+            "type": "object",
+            "properties": [
+                "id": ["type": "integer"], "name": ["type": "string"], "writeKey": ["type": "string"],
+                "createdAt": ["type": "string", "format": "date-time"],
+            ],
+        ],
+        "SourceList": [
+            "type": "object",
+            "properties": ["sources": ["type": "array", "items": ["$ref": "#/components/schemas/Source"]]],
+        ],
+        "NewSource": ["type": "object", "required": ["name"], "properties": ["name": ["type": "string"]]],
+        "EventPage": [
+            "type": "object",
+            "properties": [
+                "events": ["type": "array", "items": ["$ref": "#/components/schemas/StoredEvent"]],
+                "next": ["type": "integer", "nullable": true],
+            ],
+        ],
+        "StoredEvent": [
+            "type": "object",
+            "properties": [
+                "sequence": ["type": "integer"], "sourceId": ["type": "integer"], "messageId": ["type": "string"],
+                "type": ["type": "string"], "event": ["type": "string", "nullable": true],
+                "userId": ["type": "string", "nullable": true], "anonymousId": ["type": "string", "nullable": true],
+                "timestamp": ["type": "string"], "receivedAt": ["type": "string"], "record": ["type": "object"],
+            ],
+        ],
+        "DeadLetterPage": [
+            "type": "object",
+            "properties": [
+                "deadLetters": ["type": "array", "items": ["$ref": "#/components/schemas/DeadLetter"]],
+                "next": ["type": "integer", "nullable": true],
+            ],
+        ],
+        "DeadLetter": [
+            "type": "object",
+            "properties": [
+                "id": ["type": "integer"], "sourceId": ["type": "integer", "nullable": true],
+                "route": ["type": "string"], "code": ["type": "string"], "message": ["type": "string"],
+                "field": ["type": "string", "nullable": true], "index": ["type": "integer", "nullable": true],
+                "receivedAt": ["type": "string"], "truncated": ["type": "boolean"],
+                "replayedAt": ["type": "string", "nullable": true], "body": ["type": "string"],
+                "bodyBase64": ["type": "string"],
+            ],
+        ],
+        "Replayed": [
+            "type": "object",
+            "properties": ["success": ["type": "boolean"], "replayed": ["type": "integer"], "id": ["type": "integer"]],
+        ],
+        "Status": ["type": "object", "properties": ["status": ["type": "string"]]],
+    ]
+}

@@ -1,0 +1,92 @@
+import HTTPServer
+import TesseraCore
+
+/// One HTTP route: where it lives, who may call it, what it does, and its OpenAPI description.
+///
+/// The OpenAPI document is generated from the route table, so a route cannot exist undocumented.
+struct Route: Sendable {
+    /// Who may call a route.
+    enum Access: Sendable {
+        /// Anyone: health, readiness, metrics, the OpenAPI document.
+        case open
+        /// A source's write key, as the HTTP Basic user name or `writeKey` in the body.
+        case writeKey
+        /// The admin token, as `Authorization: Bearer <token>`.
+        case admin
+    }
+
+    typealias Handler = @Sendable (RouteRequest) -> Void
+
+    let method: String
+    let path: String
+    let access: Access
+    let summary: String
+    let documentation: RouteDocumentation
+    let handler: Handler
+
+    /// The path split into segments; `{name}` segments are parameters.
+    var segments: [Substring] { path.split(separator: "/") }
+
+    /// The route name used as a metric label: the path pattern, never the concrete path.
+    var metricName: String { path }
+}
+
+/// What a handler receives: the request, its path parameters and the way to answer.
+struct RouteRequest: Sendable {
+    let request: HTTPRequest
+    let parameters: [String: String]
+    let respond: @Sendable (HTTPResponse) -> Void
+}
+
+/// The OpenAPI details of a route beyond its method, path and summary.
+struct RouteDocumentation: Sendable {
+    var description: String = ""
+    var tag: String
+    var queryParameters: [(name: String, type: String, description: String)] = []
+    /// A JSON Schema for the request body (a `$ref` to a component or an inline schema).
+    var requestBody: JSONValue?
+    /// Status → (description, optional response schema).
+    var responses: [(status: Int, description: String, schema: JSONValue?)]
+    var responseContentType = "application/json"
+}
+
+/// Finds the route for a method and path.
+///
+/// - Complexity: O(routes × segments) per lookup; the table holds a few dozen routes.
+struct Router: Sendable {
+    let routes: [Route]
+
+    init(routes: [Route]) {
+        self.routes = routes
+    }
+
+    enum Match {
+        case found(Route, parameters: [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    func match(method: String, path: String) -> Match {
+        let requested = path.split(separator: "/")
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Router.parameters(route.segments, requested) else { continue }
+            if route.method == method { return .found(route, parameters: parameters) }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    private static func parameters(_ pattern: [Substring], _ path: [Substring]) -> [String: String]? {
+        guard pattern.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (expected, actual) in zip(pattern, path) {
+            if expected.first == "{" && expected.last == "}" {
+                parameters[String(expected.dropFirst().dropLast())] = String(actual)
+            } else if expected != actual {
+                return nil
+            }
+        }
+        return parameters
+    }
+}

@@ -1,1 +1,0 @@
-// The Server module; its files land with the collection server.

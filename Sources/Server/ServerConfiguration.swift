@@ -1,0 +1,24 @@
+import Ingestion
+import Storage
+import TesseraCore
+
+/// Everything `tessera serve` can be told, with the defaults a first-time user gets.
+public struct ServerConfiguration: Sendable {
+    /// Where the store and the generated secrets live.
+    public var dataDirectory = "./tessera-data"
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// HTTP worker threads; defaults to the number of cores.
+    public var threads = System.coreCount
+    public var limits = CollectionLimits()
+    public var store = Store.Configuration()
+    /// How many bodies without a valid write key are kept as dead letters per minute; beyond it they
+    /// are refused and counted, so that strangers cannot fill the store.
+    public var unauthenticatedDeadLettersPerMinute = 600
+    /// An admin token chosen by the operator (`TESSERA_ADMIN_TOKEN`) instead of a generated one.
+    public var adminToken: String?
+    /// Whether to print the generated secrets on first start.
+    public var printsSecrets = true
+
+    public init() {}
+}

@@ -1,0 +1,124 @@
+import Cryptography
+import Foundation
+import HTTPServer
+import Storage
+import TesseraCore
+
+/// The running Tessera server: the store, the single writer, the HTTP front door and its routes.
+public final class TesseraServer: Sendable {
+    /// What the first start created, for the operator to see once.
+    public struct FirstStart: Sendable {
+        public var defaultWriteKey: String?
+        public var adminToken: String?
+    }
+
+    public let configuration: ServerConfiguration
+    public let firstStart: FirstStart
+    public let store: Store
+    private let http: HTTPServer
+    private let operations: OperationsRoutes
+    private let logger: Logger
+
+    /// Opens the store and prepares the routes; call `start()` to begin accepting requests.
+    ///
+    /// - Throws: `StorageError` when the data directory cannot be opened, `ServerError` for bad settings.
+    public init(configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemClock()) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let registry = MetricsRegistry()
+        let metrics = ServerMetrics(registry: registry)
+        store = try Store(
+            directory: configuration.dataDirectory, configuration: configuration.store, clock: clock,
+            onCommit: { statistics in
+                metrics.commitSeconds.observe(Double(statistics.duration.components.attoseconds) / 1e18
+                    + Double(statistics.duration.components.seconds))
+                metrics.commitRecords.observe(Double(statistics.records))
+            })
+        let secrets = try await Secrets.prepare(store: store, configuration: configuration)
+        firstStart = secrets.firstStart
+
+        let authenticator = Authenticator(store: store, adminTokenDigest: secrets.adminTokenDigest, clock: clock)
+        let collection = CollectionService(
+            store: store, authenticator: authenticator, limits: configuration.limits, metrics: metrics,
+            clock: clock, unauthenticatedDeadLettersPerMinute: configuration.unauthenticatedDeadLettersPerMinute)
+        operations = OperationsRoutes(registry: registry)
+        let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection)
+        let router = Router(routes: RouteTable.routes(collection: collection, admin: admin, operations: operations))
+        operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
+
+        var httpConfiguration = HTTPServer.Configuration()
+        httpConfiguration.host = configuration.host
+        httpConfiguration.port = configuration.port
+        httpConfiguration.threads = configuration.threads
+        httpConfiguration.maxBodyBytes = configuration.limits.maxRequestBytes
+        let dispatcher = Dispatcher(router: router, authenticator: authenticator, metrics: metrics)
+        http = HTTPServer(configuration: httpConfiguration, logger: logger.child(label: "http")) { request, responder in
+            dispatcher.dispatch(request, responder: responder)
+        }
+    }
+
+    /// Starts accepting requests.
+    public func start() throws {
+        try http.start()
+        operations.readiness = .ready
+        logger.info(
+            "server started",
+            metadata: ["listen": "\(configuration.host):\(http.port)", "data": configuration.dataDirectory])
+    }
+
+    /// The port the server listens on (useful when configured with port 0).
+    public var port: Int { http.port }
+
+    /// Stops accepting requests, lets the requests in flight finish, commits what is queued and closes
+    /// the store. Safe to call more than once.
+    public func stop() {
+        operations.readiness = .stopping
+        http.stop()
+        store.close()
+        logger.info("server stopped")
+    }
+}
+
+/// Routes a request, checks its access and counts its answer.
+struct Dispatcher: Sendable {
+    let router: Router
+    let authenticator: Authenticator
+    let metrics: ServerMetrics
+
+    func dispatch(_ request: HTTPRequest, responder: Responder) {
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            answer(responder, route: "unmatched", ErrorBody.notFound())
+        case .methodNotAllowed(let allowed):
+            var response = ErrorBody.response(405, code: "method_not_allowed", message: "the route exists, not this method")
+            response.headers.append(("Allow", allowed.joined(separator: ", ")))
+            answer(responder, route: "unmatched", response)
+        case .found(let route, let parameters):
+            if route.access == .admin && !authenticator.isAdmin(request) {
+                return answer(responder, route: route.metricName, ErrorBody.response(
+                    401, code: "unauthorized", message: "this route needs the admin token as a bearer token"))
+            }
+            let metrics = metrics
+            let name = route.metricName
+            route.handler(RouteRequest(request: request, parameters: parameters) { response in
+                metrics.requests.increment(labels: [name, String(response.status)])
+                responder.respond(response)
+            })
+        }
+    }
+
+    private func answer(_ responder: Responder, route: String, _ response: HTTPResponse) {
+        metrics.requests.increment(labels: [route, String(response.status)])
+        responder.respond(response)
+    }
+}
+
+/// Tessera's version, shown in the OpenAPI document and `tessera --version`.
+public enum TesseraVersion {
+    public static let current = "0.1.0"
+}
+
+/// Machine facts the defaults depend on.
+public enum System {
+    public static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}

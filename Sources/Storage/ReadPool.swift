@@ -1,0 +1,61 @@
+import Foundation
+
+/// Read-only connections to the store's file, lent out one borrower at a time.
+///
+/// In WAL mode readers see the last committed state and never wait for the writer. Up to
+/// `capacity` idle connections are kept; when all are lent out another is opened rather than
+/// making the borrower wait, so that nested reads cannot deadlock, and it is closed on return if
+/// the pool is already full.
+///
+/// `@unchecked Sendable`: `idle` and `isClosed` are touched only while `lock` is held, and a
+/// connection belongs either to `idle` or to exactly one borrower, never both.
+final class ReadPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [SQLiteConnection] = []
+    private var isClosed = false
+    private let path: String
+    private let capacity: Int
+    private let busyTimeout: Duration
+
+    init(path: String, capacity: Int, busyTimeout: Duration) {
+        self.path = path
+        self.capacity = max(1, capacity)
+        self.busyTimeout = busyTimeout
+    }
+
+    /// An idle connection, or a new one when none is idle.
+    ///
+    /// - Throws: ``StorageError`` when the pool is closed or the file cannot be opened.
+    func borrow() throws -> SQLiteConnection {
+        let reused: SQLiteConnection? = try lock.withLock {
+            guard !isClosed else { throw StorageError.closed() }
+            return idle.popLast()
+        }
+        if let reused {
+            return reused
+        }
+        let connection = try SQLiteConnection(path: path, flags: [.readOnly])
+        try connection.execute("PRAGMA busy_timeout = \(busyTimeout.milliseconds)")
+        return connection
+    }
+
+    /// Takes a borrowed connection back; it is closed when the pool is full or closed.
+    func giveBack(_ connection: SQLiteConnection) {
+        let dropped: SQLiteConnection? = lock.withLock {
+            guard !isClosed, idle.count < capacity else { return connection }
+            idle.append(connection)
+            return nil
+        }
+        _ = dropped
+    }
+
+    /// Closes the idle connections and refuses further borrowing; lent connections close on return.
+    func close() {
+        let closing = lock.withLock {
+            isClosed = true
+            defer { idle.removeAll() }
+            return idle
+        }
+        _ = closing
+    }
+}

@@ -1,1 +1,0 @@
-// The Storage module; its files land with the collection server.

@@ -1,1 +1,0 @@
-// The TesseraCommands module; its files land with the collection server.

@@ -1,0 +1,94 @@
+import Foundation
+import HTTPServer
+import JSONParsing
+import Server
+import TesseraCore
+import TesseraTesting
+
+/// A Tessera server on a free loopback port over a temporary data directory, for one test.
+final class RunningServer: Sendable {
+    static let adminToken = "adm_test-token"
+
+    let server: TesseraServer
+    let directory: TemporaryDirectory
+    let writeKey: String
+
+    /// Starts a server; pass `directory` to reopen an existing data directory.
+    init(directory: TemporaryDirectory? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+        let directory = try directory ?? TemporaryDirectory()
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory.path
+        configuration.port = 0
+        configuration.threads = 2
+        configuration.adminToken = RunningServer.adminToken
+        configuration.printsSecrets = false
+        configure(&configuration)
+        server = try await TesseraServer(
+            configuration: configuration, logger: Logger(label: "test", level: .error))
+        try server.start()
+        self.directory = directory
+        writeKey = try String(contentsOfFile: directory.path + "/default-write-key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    var port: Int { server.port }
+
+    func stop() {
+        server.stop()
+    }
+
+    /// Stops the server and removes its data.
+    func finish() {
+        server.stop()
+        directory.remove()
+    }
+
+    /// Sends a request on a fresh connection.
+    func send(
+        _ method: String, _ path: String, body: String? = nil, bytes: [UInt8]? = nil,
+        auth: Auth = .writeKey, headers: [(String, String)] = []
+    ) throws -> Answer {
+        var all = headers
+        switch auth {
+        case .writeKey: all.append(("Authorization", "Basic " + Data((writeKey + ":").utf8).base64EncodedString()))
+        case .admin: all.append(("Authorization", "Bearer \(RunningServer.adminToken)"))
+        case .basic(let key): all.append(("Authorization", "Basic " + Data((key + ":").utf8).base64EncodedString()))
+        case .none: break
+        }
+        if body != nil || bytes != nil { all.append(("Content-Type", "application/json")) }
+        let client = HTTPClient(host: "127.0.0.1", port: port)
+        let response = try client.send(method: method, path: path, headers: all, body: bytes ?? Array((body ?? "").utf8))
+        return Answer(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    enum Auth {
+        case writeKey, admin, none
+        case basic(String)
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: [String: String]
+        var body: [UInt8]
+
+        var json: JSONValue {
+            (try? JSONValue(parsing: body)) ?? .null
+        }
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// Every stored event, paging through `/v1/events`.
+    func allEvents() throws -> [JSONValue] {
+        var events: [JSONValue] = []
+        var after: Int64?
+        while true {
+            let path = "/v1/events?limit=1000" + (after.map { "&after=\($0)" } ?? "")
+            let page = try send("GET", path, auth: .admin).json
+            let batch = page["events"]?.arrayValue ?? []
+            events += batch
+            guard batch.count == 1000, let next = page["next"]?.intValue else { return events }
+            after = next
+        }
+    }
+}
