@@ -27,11 +27,18 @@ let package = Package(
             ],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
+        .target(
+            name: "CPhoneNumber",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("phonenumber")]
+        ),
 
         // The product, one module per part.
         .target(name: "TesseraCore", swiftSettings: swiftSettings),
         .target(name: "Cryptography", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "JSONParsing", dependencies: ["CSimdJSON", "TesseraCore"], swiftSettings: swiftSettings),
+        .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber"], swiftSettings: swiftSettings),
+        .target(name: "Identity", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
         .target(
@@ -50,6 +57,11 @@ let package = Package(
         ),
         .executableTarget(name: "tessera", dependencies: ["TesseraCommands"], swiftSettings: swiftSettings),
 
+        // Benchmarks (`make bench`): measurements that need a release build and a quiet machine.
+        .executableTarget(
+            name: "tessera-bench", dependencies: ["TesseraCore", "JSONParsing", "Ingestion"],
+            path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
+
         // Tests: one target per module, plus shared support.
         .target(
             name: "TesseraTesting", dependencies: ["TesseraCore"], path: "Tests/TesseraTesting",
@@ -58,6 +70,10 @@ let package = Package(
             name: "TesseraCoreTests", dependencies: ["TesseraCore", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CryptographyTests", dependencies: ["Cryptography", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IdentityTests", dependencies: ["Identity", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PhoneNumbersTests", dependencies: ["PhoneNumbers", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JSONParsingTests", dependencies: ["JSONParsing", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TesseraTesting"], swiftSettings: swiftSettings),

@@ -3,10 +3,10 @@
 //
 // The flattening reads the DOM document's own tape (`document::tape` and `document::string_buf`,
 // laid out as simdjson's doc/tape.md describes) in one linear pass. Walking the same document through
-// the element/array/object iterators measured about as slow as the parse itself on ~700-byte events
-// (the flat pass costs a fraction of that), because every step goes back through the document's
-// pointers. simdjson's inline accessors, which we would otherwise call, read exactly these words, so
-// this depends on nothing the public API does not; the static_assert below pins the major version.
+// the element/array/object iterators cost about as much as the parse itself on ~700-byte events;
+// this pass costs about half of it. simdjson's inline accessors, which we would otherwise call, read
+// exactly these words, so this relies on no layout the public API does not already compile in; the
+// static_assert below pins the major version.
 #include "tessera_json.h"
 
 #include <simdjson.h>
@@ -39,6 +39,7 @@ struct growable_buffer {
 };
 
 static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3, "the tape layout read below is simdjson 3's");
+static_assert(sizeof(tj_node) == 24, "tessera_json.h promises 24-byte nodes");
 
 // An array or object whose children are being walked.
 struct open_container {
@@ -339,7 +340,8 @@ tj_status tj_parser::flatten(size_t input_length) {
     // Word 0 is the root word; its payload is one past the closing root word, which ends the walk.
     const uint64_t *words = document.tape.get();
     size_t stop = size_t(words[0] & tape::payload_mask) - 1;
-    tape_walk walk{words, document.string_buf.get(), nodes.storage.get(), strings.storage.get(), open.storage.get()};
+    tape_walk walk{words, document.string_buf.get(), nodes.storage.get(), strings.storage.get(),
+                   open.storage.get()};
     if (!walk.run(stop)) { return TJ_INTERNAL_ERROR; }
     node_count = walk.node_count;
     string_length = walk.string_length;

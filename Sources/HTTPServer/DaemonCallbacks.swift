@@ -74,7 +74,9 @@ func requestCompletedCallback(
 }
 
 /// Formats a message libmicrohttpd logs and hands it to the core.
-func daemonLogCallback(_ context: UnsafeMutableRawPointer?, _ format: UnsafePointer<CChar>?, _ arguments: CVaListPointer?) {
+func daemonLogCallback(
+    _ context: UnsafeMutableRawPointer?, _ format: UnsafePointer<CChar>?, _ arguments: CVaListPointer?
+) {
     guard let core = core(context), let format, let arguments else { return }
     var text = [CChar](repeating: 0, count: 512)
     _ = vsnprintf(&text, text.count, format, arguments)

@@ -14,6 +14,7 @@ public enum Gzip {
         /// zlib could not allocate memory or rejected its parameters; carries zlib's return code.
         case zlib(Int32)
 
+        /// A short explanation without values, fit for logs.
         public var description: String {
             switch self {
             case .tooLarge: return "inflated body exceeds the limit"
@@ -34,7 +35,7 @@ public enum Gzip {
     /// - Throws: `Failure.tooLarge` past `limit`, `Failure.corrupt` for bad input, `Failure.zlib` otherwise.
     /// - Complexity: O(n) in the inflated size; memory never exceeds `limit` plus one 64 KiB window.
     public static func inflate(_ compressed: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
-        let stream = try ZStream(inflating: ())
+        let stream = try ZStream.inflating()
         return try stream.inflate(compressed, limit: limit)
     }
 
@@ -46,7 +47,7 @@ public enum Gzip {
     /// - Returns: The gzip bytes.
     /// - Throws: `Failure.zlib` when zlib cannot allocate its state or rejects `level`.
     public static func deflate(_ bytes: [UInt8], level: Int = 6) throws(Failure) -> [UInt8] {
-        let stream = try ZStream(deflatingAt: Int32(clamping: level))
+        let stream = try ZStream.deflating(level: Int32(clamping: level))
         return try stream.deflate(bytes)
     }
 }
@@ -60,28 +61,41 @@ private final class ZStream {
     private let stream: UnsafeMutablePointer<z_stream>
     private let isInflating: Bool
 
-    init(inflating: Void) throws(Gzip.Failure) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        isInflating = true
-        let code = inflateInit2_(stream, Self.gzipWindowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard code == Z_OK else {
-            stream.deallocate()
-            throw .zlib(code)
-        }
+    private init(stream: UnsafeMutablePointer<z_stream>, isInflating: Bool) {
+        self.stream = stream
+        self.isInflating = isInflating
     }
 
-    init(deflatingAt level: Int32) throws(Gzip.Failure) {
-        stream = .allocate(capacity: 1)
+    /// A stream ready to inflate gzip.
+    static func inflating() throws(Gzip.Failure) -> ZStream {
+        let stream = try initialized {
+            inflateInit2_($0, gzipWindowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        }
+        return ZStream(stream: stream, isInflating: true)
+    }
+
+    /// A stream ready to deflate into gzip at compression `level`.
+    static func deflating(level: Int32) throws(Gzip.Failure) -> ZStream {
+        let stream = try initialized {
+            deflateInit2_(
+                $0, level, Z_DEFLATED, gzipWindowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size))
+        }
+        return ZStream(stream: stream, isInflating: false)
+    }
+
+    /// A heap `z_stream` set up by `initialize`, or freed again when zlib refuses.
+    private static func initialized(
+        _ initialize: (UnsafeMutablePointer<z_stream>) -> Int32
+    ) throws(Gzip.Failure) -> UnsafeMutablePointer<z_stream> {
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        isInflating = false
-        let code = deflateInit2_(
-            stream, level, Z_DEFLATED, Self.gzipWindowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-            Int32(MemoryLayout<z_stream>.size))
+        let code = initialize(stream)
         guard code == Z_OK else {
             stream.deallocate()
             throw .zlib(code)
         }
+        return stream
     }
 
     deinit {

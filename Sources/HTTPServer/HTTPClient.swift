@@ -60,7 +60,7 @@ public final class HTTPClient {
             do {
                 try writeRaw(request)
                 return try readResponse(method: method)
-            } catch where reused && attempt == 1 && error.isStaleConnection && !(connection?.receivedAny ?? false) {
+            } catch  where reused && attempt == 1 && error.isStaleConnection && !(connection?.receivedAny ?? false) {
                 connection = nil
             } catch {
                 connection = nil
@@ -72,7 +72,8 @@ public final class HTTPClient {
     /// Writes `bytes` on the connection, opening it first if needed.
     func writeRaw(_ bytes: [UInt8]) throws(HTTPClientError) {
         if connection == nil {
-            connection = ResponseReader(source: try ClientSocket(host: host, port: port, timeoutSeconds: timeoutSeconds))
+            connection = ResponseReader(
+                source: try ClientSocket(host: host, port: port, timeoutSeconds: timeoutSeconds))
             connectionsOpened += 1
         }
         try connection!.source.write(bytes)

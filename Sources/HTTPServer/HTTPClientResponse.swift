@@ -43,6 +43,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The system error number, when a system call failed.
     public let errorNumber: Int32?
 
+    /// What failed, naming the host or call and the system's reason when there is one.
     public let description: String
 
     init(_ kind: Kind, _ description: String, errorNumber: Int32? = nil) {

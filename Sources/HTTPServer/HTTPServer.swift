@@ -39,8 +39,14 @@ public final class HTTPServer: Sendable {
         /// waiting for its handler's response is not inactive.
         public var connectionTimeoutSeconds: Int = 30
 
-        /// The most connections open at once; connections beyond it are closed when accepted.
+        /// The most connections open at once. Connections beyond it wait in the listen backlog until one
+        /// closes. libmicrohttpd splits the limit evenly among the worker threads.
         public var maxConnections: Int = 4096
+
+        /// Seconds a handler may take to respond before the server answers 503 (`response_timeout`) in its
+        /// place and drops its later response; 0 disables this. A suspended connection is otherwise never
+        /// timed out, so a request a handler forgets would hold its connection forever.
+        public var responseTimeoutSeconds: Double = 60
 
         /// How long `stop()` waits for handlers to answer requests in flight before answering them with 503.
         public var stopTimeoutSeconds: Double = 10
@@ -54,7 +60,7 @@ public final class HTTPServer: Sendable {
 
     private enum Lifecycle {
         case idle
-        case running(Daemon, port: Int)
+        case running(Daemon, ResponseWatchdog?, port: Int)
         case stopped(port: Int)
     }
 
@@ -88,12 +94,13 @@ public final class HTTPServer: Sendable {
 
         try lifecycle.withLock { (state: inout Lifecycle) throws(HTTPServerError) in
             guard case .idle = state else { throw HTTPServerError(.notStartable, "the server was already started") }
-            let display = address.family == AF_INET6
+            let display =
+                address.family == AF_INET6
                 ? "[\(configuration.host)]:\(configuration.port)" : "\(configuration.host):\(configuration.port)"
-            let backlog = Int32(clamping: min(configuration.maxConnections, Int(SOMAXCONN)))
-            let listener = try ListeningSocket(address: address, backlog: backlog, display: display)
+            let listener = try ListeningSocket(address: address, backlog: SOMAXCONN, display: display)
             let daemon = try Daemon(core: core, listener: listener, isIPv6: address.family == AF_INET6)
-            state = .running(daemon, port: listener.port)
+            let watchdog = configuration.responseTimeoutSeconds > 0 ? ResponseWatchdog(core: core) : nil
+            state = .running(daemon, watchdog, port: listener.port)
         }
         core.logger.info(
             "http server started",
@@ -105,7 +112,7 @@ public final class HTTPServer: Sendable {
         lifecycle.withLock { state in
             switch state {
             case .idle: return 0
-            case .running(_, let port), .stopped(let port): return port
+            case .running(_, _, let port), .stopped(let port): return port
             }
         }
     }
@@ -117,12 +124,13 @@ public final class HTTPServer: Sendable {
     /// unanswered then get 503 (`server_stopping`); the handlers' later responses are dropped. Then the
     /// worker threads stop and every connection is closed. A concurrent second call returns at once.
     public func stop() {
-        let daemon: Daemon? = lifecycle.withLock { state in
-            guard case .running(let daemon, let port) = state else { return nil }
+        let running: (Daemon, ResponseWatchdog?)? = lifecycle.withLock { state in
+            guard case .running(let daemon, let watchdog, let port) = state else { return nil }
             state = .stopped(port: port)
-            return daemon
+            return (daemon, watchdog)
         }
-        guard let daemon else { return }
+        guard let (daemon, watchdog) = running else { return }
+        watchdog?.cancel()
 
         core.stopAccepting()
         daemon.quiesce()
@@ -182,6 +190,7 @@ public final class HTTPServer: Sendable {
             (configuration.connectionTimeoutSeconds >= 0, "connectionTimeoutSeconds must not be negative"),
             (configuration.maxConnections >= 1, "maxConnections must be at least 1"),
             (configuration.stopTimeoutSeconds >= 0, "stopTimeoutSeconds must not be negative"),
+            (configuration.responseTimeoutSeconds >= 0, "responseTimeoutSeconds must not be negative"),
         ]
         if let problem = problems.first(where: { !$0.0 }) {
             throw HTTPServerError(.invalidConfiguration, problem.1)

@@ -27,6 +27,7 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     /// The system error number, when a system call failed.
     public let errorNumber: Int32?
 
+    /// What failed, naming the address and the system's reason when there is one.
     public let description: String
 
     init(_ kind: Kind, _ description: String, errorNumber: Int32? = nil) {

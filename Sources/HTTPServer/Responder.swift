@@ -4,13 +4,47 @@ import Synchronization
 ///
 /// The handler may call `respond` before it returns or much later, for example when the records of the
 /// request are committed. Until then the connection is suspended and holds no thread. Calling `respond`
-/// a second time is a programming error: the extra response is dropped and counted.
+/// a second time is a programming error: the extra response is dropped and counted in
+/// `HTTPServer.duplicateResponseCount`.
 public struct Responder: Sendable {
-    let slot: ResponseSlot
+    private enum Target: Sendable {
+        case connection(ResponseSlot)
+        case callback(ResponseCallback)
+    }
+
+    private let target: Target
+
+    init(slot: ResponseSlot) {
+        target = .connection(slot)
+    }
+
+    /// A responder that hands the response to `deliver` instead of a connection, for driving a handler
+    /// in-process (tests, replays); `deliver` runs at most once, on the thread that calls `respond`.
+    public init(_ deliver: @escaping @Sendable (HTTPResponse) -> Void) {
+        target = .callback(ResponseCallback(deliver))
+    }
 
     /// Sends `response` to the client.
     public func respond(_ response: HTTPResponse) {
-        slot.respond(response, forced: false)
+        switch target {
+        case .connection(let slot): slot.respond(response, forced: false)
+        case .callback(let callback): callback.deliver(response)
+        }
+    }
+}
+
+/// A callback that runs for the first response only.
+final class ResponseCallback: Sendable {
+    private let called = Atomic<Bool>(false)
+    private let target: @Sendable (HTTPResponse) -> Void
+
+    init(_ target: @escaping @Sendable (HTTPResponse) -> Void) {
+        self.target = target
+    }
+
+    func deliver(_ response: HTTPResponse) {
+        guard !called.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        target(response)
     }
 }
 
@@ -51,11 +85,12 @@ final class ResponseSlot: Sendable {
 
     /// Stores the response, resuming the connection when it is already suspended.
     ///
-    /// - Parameter forced: Whether the server answers on the handler's behalf (while stopping); a later
-    ///   response from the handler is then dropped without being counted as a mistake.
+    /// - Parameter forced: Whether the server answers on the handler's behalf (while stopping, or past the
+    ///   response timeout); the response that loses the race is then dropped without being counted as a
+    ///   mistake of the handler's.
     func respond(_ response: HTTPResponse, forced: Bool) {
         let (mustResume, duplicate) = state.withLock { state -> (Bool, Bool) in
-            guard !state.answered else { return (false, !state.forced) }
+            guard !state.answered else { return (false, !state.forced && !forced) }
             state.answered = true
             state.forced = forced
             switch state.stage {

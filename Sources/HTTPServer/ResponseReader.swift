@@ -19,8 +19,11 @@ struct ResponseReader<Source: ByteSource> {
     private static var maxHeaderBytes: Int { 1 << 20 }
 
     private(set) var source: Source
-    private var buffer: [UInt8] = []
+
+    /// Received bytes live in `buffer[position..<end]`; the rest of `buffer` is room for the next read.
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var position = 0
+    private var end = 0
 
     /// Whether any byte of the response being read has arrived.
     private(set) var receivedAny = false
@@ -36,7 +39,7 @@ struct ResponseReader<Source: ByteSource> {
     /// - Throws: `HTTPClientError` of kind `connectionClosed` if the stream ends early, `malformedResponse`,
     ///   or whatever the source throws.
     mutating func readResponse(method: String, interim: Bool = false) throws(HTTPClientError) -> Parsed {
-        receivedAny = position < buffer.count
+        receivedAny = position < end
         while true {
             let (status, version) = try readStatusLine()
             let headers = try readHeaders()
@@ -59,7 +62,8 @@ struct ResponseReader<Source: ByteSource> {
                 body = try readToEnd()
                 keepAlive = false
             }
-            return Parsed(response: HTTPClientResponse(status: status, headers: headers, body: body), keepAlive: keepAlive)
+            return Parsed(
+                response: HTTPClientResponse(status: status, headers: headers, body: body), keepAlive: keepAlive)
         }
     }
 
@@ -104,7 +108,9 @@ struct ResponseReader<Source: ByteSource> {
                 return body
             }
             body.append(contentsOf: try readBytes(count: size))
-            guard try readLine().isEmpty else { throw HTTPClientError(.malformedResponse, "chunk not followed by CRLF") }
+            guard try readLine().isEmpty else {
+                throw HTTPClientError(.malformedResponse, "chunk not followed by CRLF")
+            }
         }
     }
 
@@ -112,45 +118,59 @@ struct ResponseReader<Source: ByteSource> {
     private mutating func readLine() throws(HTTPClientError) -> [UInt8] {
         var scanned = 0
         while true {
-            if let newline = buffer[(position + scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
-                var end = newline
-                if end > position && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let line = Array(buffer[position..<end])
+            if let newline = buffer[(position + scanned)..<end].firstIndex(of: UInt8(ascii: "\n")) {
+                var lineEnd = newline
+                if lineEnd > position && buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                let line = Array(buffer[position..<lineEnd])
                 position = newline + 1
                 return line
             }
-            scanned = buffer.count - position
+            scanned = end - position
             guard scanned <= Self.maxHeaderBytes else { throw HTTPClientError(.malformedResponse, "line too long") }
             guard try fill() else { throw HTTPClientError(.connectionClosed, "connection closed mid-response") }
         }
     }
 
     private mutating func readBytes(count: Int) throws(HTTPClientError) -> [UInt8] {
-        while buffer.count - position < count {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while true {
+            let available = min(end - position, count - bytes.count)
+            bytes.append(contentsOf: buffer[position..<(position + available)])
+            position += available
+            if bytes.count == count { return bytes }
             guard try fill() else { throw HTTPClientError(.connectionClosed, "connection closed mid-body") }
         }
-        let bytes = Array(buffer[position..<(position + count)])
-        position += count
-        return bytes
     }
 
     private mutating func readToEnd() throws(HTTPClientError) -> [UInt8] {
-        while try fill() {}
-        let bytes = Array(buffer[position...])
-        position = buffer.count
+        var bytes: [UInt8] = []
+        repeat {
+            bytes.append(contentsOf: buffer[position..<end])
+            position = end
+        } while try fill()
         return bytes
     }
 
-    /// Reads more bytes into the buffer, first dropping the consumed ones; `false` at the end of the stream.
+    /// Reads more bytes after the unread ones, moving those to the front or growing the buffer when it is
+    /// full; `false` at the end of the stream.
     private mutating func fill() throws(HTTPClientError) -> Bool {
-        if position > 0 {
-            buffer.removeFirst(position)
+        if position == end {
             position = 0
+            end = 0
+        } else if end == buffer.count && position > 0 {
+            let unread = end - position
+            buffer.withUnsafeMutableBytes { bytes in
+                bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + position, byteCount: unread)
+            }
+            position = 0
+            end = unread
+        } else if end == buffer.count {
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
-        let chunk = 64 * 1024
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
+
         var failure: HTTPClientError?
+        let start = end
         let count = buffer.withUnsafeMutableBytes { bytes -> Int in
             do throws(HTTPClientError) {
                 return try source.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[start...]))
@@ -159,11 +179,8 @@ struct ResponseReader<Source: ByteSource> {
                 return 0
             }
         }
-        if let failure {
-            buffer.removeLast(chunk)
-            throw failure
-        }
-        buffer.removeLast(chunk - count)
+        if let failure { throw failure }
+        end += count
         if count > 0 { receivedAny = true }
         return count > 0
     }

@@ -26,7 +26,13 @@ final class ServerCore: Sendable {
 
     private struct InFlight {
         var accepting = true
-        var slots: [ObjectIdentifier: ResponseSlot] = [:]
+        var slots: [ObjectIdentifier: Waiting] = [:]
+    }
+
+    /// A request handed to the handler, and when the server answers it on the handler's behalf.
+    private struct Waiting {
+        let slot: ResponseSlot
+        let deadline: ContinuousClock.Instant?
     }
 
     private struct PeerAddresses {
@@ -195,6 +201,9 @@ final class ServerCore: Sendable {
     private static let internalError = HTTPResponse.error(
         500, code: "internal_error", message: "the server could not send its response")
 
+    private static let responseTimedOut = HTTPResponse.error(
+        503, code: "response_timeout", message: "the request was not answered in time")
+
     /// Sent to requests that arrive or are still unanswered while the server stops.
     static let stopping: HTTPResponse = {
         var response = HTTPResponse.error(503, code: "server_stopping", message: "the server is stopping")
@@ -205,9 +214,11 @@ final class ServerCore: Sendable {
     // MARK: In-flight requests
 
     private func enterInFlight(_ slot: ResponseSlot) -> Bool {
-        inFlight.withLock { inFlight in
+        let timeout = configuration.responseTimeoutSeconds
+        let deadline = timeout > 0 ? ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000))) : nil
+        return inFlight.withLock { inFlight in
             guard inFlight.accepting else { return false }
-            inFlight.slots[ObjectIdentifier(slot)] = slot
+            inFlight.slots[ObjectIdentifier(slot)] = Waiting(slot: slot, deadline: deadline)
             return true
         }
     }
@@ -228,9 +239,24 @@ final class ServerCore: Sendable {
 
     /// Answers every request still in flight with `response` on the handler's behalf.
     func answerInFlight(with response: HTTPResponse) {
-        let slots = inFlight.withLock { Array($0.slots.values) }
+        let slots = inFlight.withLock { $0.slots.values.map(\.slot) }
         for slot in slots {
             slot.respond(response, forced: true)
+        }
+    }
+
+    /// Answers with 503 (`response_timeout`) every request whose handler let its deadline pass.
+    ///
+    /// - Complexity: O(n) in the requests in flight.
+    func answerOverdue() {
+        let now = ContinuousClock.now
+        let overdue = inFlight.withLock { inFlight in
+            inFlight.slots.values.filter { $0.deadline.map { $0 <= now } ?? false }.map(\.slot)
+        }
+        guard !overdue.isEmpty else { return }
+        logger.warning("answering requests the handler left unanswered", metadata: ["http.count": "\(overdue.count)"])
+        for slot in overdue {
+            slot.respond(Self.responseTimedOut, forced: true)
         }
     }
 

@@ -26,7 +26,8 @@ struct SocketAddress {
         }
 
         var ipv6 = in6_addr()
-        let unbracketed = literal.hasPrefix("[") && literal.hasSuffix("]") ? String(literal.dropFirst().dropLast()) : literal
+        let unbracketed =
+            literal.hasPrefix("[") && literal.hasSuffix("]") ? String(literal.dropFirst().dropLast()) : literal
         guard inet_pton(AF_INET6, unbracketed, &ipv6) == 1 else { return nil }
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)

@@ -8,6 +8,7 @@ public enum XDMClass: String, Sendable, CaseIterable {
     case opportunityPerson = "xdm.opportunity-person"
     case opportunityContactRole = "xdm.opportunity-contact-role"
     case marketingListMember = "xdm.marketing-list-member"
+    case consentPolicy = "xdm.consent-policy"
 
     /// The class's `$id` in the XDM repository, as clients put it in `schemaRef.id`.
     public var schemaID: String {
@@ -20,10 +21,11 @@ public enum XDMClass: String, Sendable, CaseIterable {
         case .opportunityPerson: "https://ns.adobe.com/xdm/classes/opportunity-person"
         case .opportunityContactRole: "https://ns.adobe.com/xdm/context/opportunity-contact-role"
         case .marketingListMember: "https://ns.adobe.com/xdm/classes/marketing-list-member"
+        case .consentPolicy: "https://ns.adobe.com/xdm/classes/consentpolicy"
         }
     }
 
-    /// The field whose presence marks a record of a B2B class (its primary id), nil for the others.
+    /// The field whose presence marks a record of a B2B or policy class (its primary id), nil for the others.
     var identifyingField: String? {
         switch self {
         case .profile, .experienceEvent: nil
@@ -33,6 +35,7 @@ public enum XDMClass: String, Sendable, CaseIterable {
         case .opportunityPerson: "opportunityPersonID"
         case .opportunityContactRole: "opportunityContactID"
         case .marketingListMember: "marketingListMemberID"
+        case .consentPolicy: "cpID"
         }
     }
 
@@ -46,6 +49,7 @@ public enum XDMClass: String, Sendable, CaseIterable {
     /// `opportunityID`, so the more specific classes come first.
     static let byIdentifyingField: [XDMClass] = [
         .opportunityContactRole, .opportunityPerson, .accountPerson, .marketingListMember, .opportunity, .account,
+        .consentPolicy,
     ]
 
     /// Profile field groups' top-level fields: a record holding one of these (and no event time) is a profile.

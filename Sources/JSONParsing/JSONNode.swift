@@ -9,6 +9,7 @@ public struct JSONNode: Sendable {
     let storage: DocumentStorage
     let index: Int
 
+    /// This value's entry in the tape.
     @inline(__always)
     var node: tj_node { storage.nodes[index] }
 

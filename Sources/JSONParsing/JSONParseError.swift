@@ -29,5 +29,6 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message with a prefix naming the failure as a JSON parse error.
     public var description: String { "JSON parse error: \(message)" }
 }

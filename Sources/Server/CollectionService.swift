@@ -54,11 +54,13 @@ final class CollectionService: Sendable {
     private let clock: any WallClock
     private let limits: CollectionLimits
     private let anonymousAllowance: UnauthenticatedAllowance
+    private let discardsRecords: Bool
 
     init(
         store: Store, authenticator: Authenticator, limits: CollectionLimits, metrics: ServerMetrics,
-        clock: any WallClock, unauthenticatedDeadLettersPerMinute: Int
+        clock: any WallClock, unauthenticatedDeadLettersPerMinute: Int, discardsRecords: Bool = false
     ) {
+        self.discardsRecords = discardsRecords
         self.store = store
         self.authenticator = authenticator
         self.segment = SegmentDecoder(limits: limits)
@@ -150,6 +152,7 @@ final class CollectionService: Sendable {
             deadLetter(rejected.raw, rejection: rejected.rejection, route: endpoint.route, source: source.id, at: receivedAt)
         }
         for rejected in decoded.rejections { metrics.rejected.increment(labels: [rejected.rejection.code.rawValue]) }
+        if discardsRecords { return call.respond(CollectionService.answer(decoded, endpoint: endpoint)) }
         store.submit(CommitBatch(records: records, deadLetters: letters)) { [metrics] result in
             switch result {
             case .success(let receipt):

@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var unauthenticatedDeadLettersPerMinute = 600
     /// An admin token chosen by the operator (`TESSERA_ADMIN_TOKEN`) instead of a generated one.
     public var adminToken: String?
+    /// Decode and validate records but store nothing, answering at once. A benchmark reference only:
+    /// it measures the HTTP and decoding ceiling that durable collection is compared against.
+    public var discardsRecords = false
     /// Whether to print the generated secrets on first start.
     public var printsSecrets = true
 

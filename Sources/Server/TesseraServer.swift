@@ -40,7 +40,8 @@ public final class TesseraServer: Sendable {
         let authenticator = Authenticator(store: store, adminTokenDigest: secrets.adminTokenDigest, clock: clock)
         let collection = CollectionService(
             store: store, authenticator: authenticator, limits: configuration.limits, metrics: metrics,
-            clock: clock, unauthenticatedDeadLettersPerMinute: configuration.unauthenticatedDeadLettersPerMinute)
+            clock: clock, unauthenticatedDeadLettersPerMinute: configuration.unauthenticatedDeadLettersPerMinute,
+            discardsRecords: configuration.discardsRecords)
         operations = OperationsRoutes(registry: registry)
         let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection)
         let router = Router(routes: RouteTable.routes(collection: collection, admin: admin, operations: operations))

@@ -19,8 +19,8 @@ struct AdminJob: Sendable {
 /// Writes group commits, admin transactions and dedupe-key purges through the writer's connection.
 ///
 /// Used only on the writer thread. It keeps its hot statements itself (prepared uncached, so nobody
-/// else can reset them), so storing a record costs two statement executions and no lookups: an
-/// upsert that claims the dedupe key and the event insert.
+/// else can reset them). Storing a new record costs a hash lookup in memory and two appends: the
+/// event and its dedupe key.
 final class GroupCommitter {
     /// Everything one group commit produced.
     struct Outcome {
@@ -30,11 +30,14 @@ final class GroupCommitter {
         var statistics: CommitStatistics?
     }
 
+    /// The dedupe index, which readers use to find events by message id.
+    var dedupeIndex: SharedDedupeIndex { deduplicator.shared }
+
     private let connection: SQLiteConnection
     private let participants: [any CommitParticipant]
     private let clock: any WallClock
     private let logger: Logger
-    private let dedupeWindow: Int64
+    private let deduplicator: Deduplicator
     private let purgeInterval: Int64
     private let purgeChunk: Int
     private var purgeDueAt: Timestamp
@@ -50,68 +53,86 @@ final class GroupCommitter {
         self.participants = participants
         self.clock = clock
         self.logger = configuration.logger
-        self.dedupeWindow = configuration.dedupeWindow.milliseconds
         self.purgeInterval = max(1, configuration.dedupePurgeInterval.milliseconds)
         self.purgeChunk = max(1, configuration.dedupePurgeChunk)
         self.purgeDueAt = clock.now()
         self.statements = try Statements(connection)
+        self.deduplicator = try Deduplicator(connection: connection, window: configuration.dedupeWindow, now: purgeDueAt)
     }
 
     // MARK: Group commits
 
     /// Stores `group` in one transaction and reports one result per batch.
     ///
-    /// When the group holds several batches, each runs inside its own savepoint: a batch that breaks
-    /// a constraint (an unknown source, a dead letter replayed twice) is rolled back and fails alone.
-    /// Any other failure — of a participant, of the disk, of `COMMIT` — rolls everything back and
-    /// fails every batch.
+    /// A batch that breaks a constraint (an unknown source, a dead letter replayed twice) fails
+    /// alone: the transaction is rolled back and the group is written again without it. Such
+    /// failures are rare, so this costs less than a savepoint around every batch. Any other
+    /// failure — of a participant, of the disk, of `COMMIT` — fails every batch of the group.
     func commit(_ group: [PendingBatch]) -> Outcome {
+        var results: [Result<CommitReceipt, StorageError>?] = Array(repeating: nil, count: group.count)
+        var remaining = Array(group.indices)
+        var rejected = 0
+        while !remaining.isEmpty {
+            switch attempt(remaining.map { group[$0].batch }) {
+            case .committed(let receipts, var statistics):
+                for (index, receipt) in zip(remaining, receipts) {
+                    results[index] = .success(receipt)
+                }
+                statistics.batches = group.count
+                statistics.rejectedBatches = rejected
+                return Outcome(results: results.map { $0! }, statistics: statistics)
+            case .batchFailed(let position, let error):
+                results[remaining[position]] = .failure(error)
+                remaining.remove(at: position)
+                rejected += 1
+            case .failed(let error):
+                failureLog.record(error, batches: group.count, logger: logger)
+                return Outcome(results: results.map { $0 ?? .failure(error) }, statistics: nil)
+            }
+        }
+        return Outcome(results: results.map { $0! }, statistics: nil)
+    }
+
+    /// How one attempt at a group commit ended.
+    private enum Attempt {
+        case committed([CommitReceipt], CommitStatistics)
+        /// The batch at this position broke a constraint; everything was rolled back.
+        case batchFailed(Int, StorageError)
+        /// Everything was rolled back for a reason that is not one batch's fault.
+        case failed(StorageError)
+    }
+
+    private func attempt(_ batches: [CommitBatch]) -> Attempt {
         let started = ContinuousClock.now
-        let now = clock.now()
-        var totals = CommitStatistics(batches: group.count, records: 0, duplicates: 0, deadLetters: 0, duration: .zero)
+        var mark: Deduplicator.Mark?
+        var writing: Int?
         do {
             try statements.begin.run()
+            let now = try deduplicator.beginCommit(at: clock.now())
+            mark = deduplicator.mark()
             var stored: [StoredRecordReference] = []
-            var results: [Result<CommitReceipt, StorageError>] = []
-            results.reserveCapacity(group.count)
-            for pending in group {
-                results.append(try write(pending.batch, isolated: group.count > 1, at: now, stored: &stored))
-                tally(results[results.count - 1], into: &totals)
+            var receipts: [CommitReceipt] = []
+            receipts.reserveCapacity(batches.count)
+            for (position, batch) in batches.enumerated() {
+                writing = position
+                receipts.append(try write(batch, at: now, stored: &stored))
             }
+            writing = nil
             try applyParticipants(to: stored)
             try purgeExpiredKeys(at: now)
             try statements.commit.run()
-            totals.duration = started.duration(to: .now)
-            return Outcome(results: results, statistics: totals)
+            deduplicator.commit()
+            var statistics = Self.tally(receipts)
+            statistics.duration = started.duration(to: .now)
+            return .committed(receipts, statistics)
         } catch {
             rollbackIfOpen()
-            let failure = error as? StorageError ?? StorageError(code: 0, message: "commit failed", underlying: error)
-            if group.count > 1 || !Self.failsOnlyItsBatch(failure) {
-                failureLog.record(failure, batches: group.count, logger: logger)
+            if let mark {
+                deduplicator.rollback(to: mark)
             }
-            return Outcome(results: group.map { _ in .failure(failure) }, statistics: nil)
-        }
-    }
-
-    /// Writes one batch, inside a savepoint when `isolated`.
-    ///
-    /// - Returns: The batch's receipt, or its own failure when only this batch was rolled back.
-    /// - Throws: Failures that must roll back the whole group.
-    private func write(
-        _ batch: CommitBatch, isolated: Bool, at now: Timestamp, stored: inout [StoredRecordReference]
-    ) throws -> Result<CommitReceipt, StorageError> {
-        guard isolated else { return .success(try write(batch, at: now, stored: &stored)) }
-        let storedBefore = stored.count
-        try statements.savepoint.run()
-        do {
-            let receipt = try write(batch, at: now, stored: &stored)
-            try statements.release.run()
-            return .success(receipt)
-        } catch let error as StorageError where Self.failsOnlyItsBatch(error) && !connection.isAutocommit {
-            try statements.rollbackToSavepoint.run()
-            try statements.release.run()
-            stored.removeSubrange(storedBefore...)
-            return .failure(error)
+            let failure = error as? StorageError ?? StorageError(code: 0, message: "commit failed", underlying: error)
+            guard let writing, Self.failsOnlyItsBatch(failure) else { return .failed(failure) }
+            return .batchFailed(writing, failure)
         }
     }
 
@@ -121,11 +142,12 @@ final class GroupCommitter {
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(batch.records.count)
         for record in batch.records {
-            guard try claimKey(of: record, at: now) else {
+            guard case .new(let hash, let replacing) = try deduplicator.claim(record, at: now) else {
                 outcomes.append(.duplicate)
                 continue
             }
             let sequence = try insertEvent(record)
+            try deduplicator.log(record, hash: hash, replacing: replacing, sequence: sequence, at: now)
             outcomes.append(.stored(sequence: sequence))
             if !participants.isEmpty {
                 stored.append(StoredRecordReference(sequence: sequence, record: record))
@@ -142,19 +164,6 @@ final class GroupCommitter {
             try markReplayed(id, at: now)
         }
         return CommitReceipt(outcomes: outcomes, deadLetterIDs: deadLetterIDs)
-    }
-
-    /// Records the record's dedupe key as first seen `now`, unless it was seen within the window.
-    ///
-    /// - Returns: `true` when the record is new (or its previous sighting expired), `false` for a duplicate.
-    private func claimKey(of record: IncomingRecord, at now: Timestamp) throws -> Bool {
-        let statement = statements.claimKey
-        try statement.bind(record.sourceID, at: 1)
-        try statement.bind(record.messageID, at: 2)
-        try statement.bind(now.milliseconds, at: 3)
-        try statement.bind(now.milliseconds - dedupeWindow, at: 4)
-        try statement.run()
-        return connection.changes > 0
     }
 
     private func insertEvent(_ record: IncomingRecord) throws -> Int64 {
@@ -213,19 +222,19 @@ final class GroupCommitter {
         }
     }
 
-    private func tally(_ result: Result<CommitReceipt, StorageError>, into totals: inout CommitStatistics) {
-        guard case .success(let receipt) = result else {
-            totals.rejectedBatches += 1
-            return
-        }
-        for outcome in receipt.outcomes {
-            if outcome == .duplicate {
-                totals.duplicates += 1
-            } else {
-                totals.records += 1
+    private static func tally(_ receipts: [CommitReceipt]) -> CommitStatistics {
+        var statistics = CommitStatistics(batches: 0, records: 0, duplicates: 0, deadLetters: 0, duration: .zero)
+        for receipt in receipts {
+            for outcome in receipt.outcomes {
+                if outcome == .duplicate {
+                    statistics.duplicates += 1
+                } else {
+                    statistics.records += 1
+                }
             }
+            statistics.deadLetters += receipt.deadLetterIDs.count
         }
-        totals.deadLetters += receipt.deadLetterIDs.count
+        return statistics
     }
 
     /// Whether `error` concerns only the batch being written, so that the rest of the group can commit.
@@ -257,31 +266,32 @@ final class GroupCommitter {
 
     /// Deletes one chunk of expired dedupe keys when a purge is due.
     ///
-    /// Purges start every `dedupePurgeInterval` and continue one chunk per commit until a chunk
-    /// comes back short, so no commit pays for more than `dedupePurgeChunk` deletions.
-    ///
-    /// - Complexity: O(*c* log *n*) for a chunk of *c* keys among *n*, through the `first_seen` index.
+    /// Purges start every `dedupePurgeInterval` and continue one chunk per commit until nothing
+    /// expired is left, so no commit pays for more than `dedupePurgeChunk` deletions.
     private func purgeExpiredKeys(at now: Timestamp) throws {
         guard now >= purgeDueAt else { return }
-        let statement = statements.purgeKeys
-        try statement.bind(now.milliseconds - dedupeWindow, at: 1)
-        try statement.bind(purgeChunk, at: 2)
-        try statement.run()
-        if connection.changes < purgeChunk {
+        if try deduplicator.purge(at: now, limit: purgeChunk) {
             purgeDueAt = now.adding(milliseconds: purgeInterval)
         }
     }
 
     /// Runs a due purge chunk in a transaction of its own, for when no records arrive.
     func purgeWhileIdle() {
+        guard clock.now() >= purgeDueAt else { return }
+        var mark: Deduplicator.Mark?
         let now = clock.now()
-        guard now >= purgeDueAt else { return }
         do {
             try statements.begin.run()
-            try purgeExpiredKeys(at: now)
+            let logTime = try deduplicator.beginCommit(at: now)
+            mark = deduplicator.mark()
+            try purgeExpiredKeys(at: logTime)
             try statements.commit.run()
+            deduplicator.commit()
         } catch {
             rollbackIfOpen()
+            if let mark {
+                deduplicator.rollback(to: mark)
+            }
             purgeDueAt = now.adding(milliseconds: purgeInterval)
             logger.warning("dedupe key purge failed", metadata: ["error.code": "\((error as? StorageError)?.code ?? 0)"])
         }
@@ -303,31 +313,16 @@ extension GroupCommitter {
         let begin: SQLiteStatement
         let commit: SQLiteStatement
         let rollback: SQLiteStatement
-        let savepoint: SQLiteStatement
-        let release: SQLiteStatement
-        let rollbackToSavepoint: SQLiteStatement
-        let claimKey: SQLiteStatement
         let insertEvent: SQLiteStatement
         let insertDeadLetter: SQLiteStatement
         let markReplayed: SQLiteStatement
         let findDeadLetter: SQLiteStatement
-        let purgeKeys: SQLiteStatement
 
         init(_ connection: SQLiteConnection) throws {
             func compile(_ sql: String) throws -> SQLiteStatement { try connection.prepare(sql, cached: false) }
             begin = try compile("BEGIN IMMEDIATE")
             commit = try compile("COMMIT")
             rollback = try compile("ROLLBACK")
-            savepoint = try compile("SAVEPOINT batch")
-            release = try compile("RELEASE batch")
-            rollbackToSavepoint = try compile("ROLLBACK TO batch")
-            // A new key is inserted; a known key counts as new again only when it has expired.
-            claimKey = try compile(
-                """
-                INSERT INTO dedupe_keys (source_id, message_id, first_seen) VALUES (?1, ?2, ?3)
-                ON CONFLICT (source_id, message_id) DO UPDATE SET first_seen = excluded.first_seen
-                WHERE dedupe_keys.first_seen <= ?4
-                """)
             insertEvent = try compile(
                 """
                 INSERT INTO events (source_id, message_id, kind, event_name, user_id, anonymous_id,
@@ -343,12 +338,6 @@ extension GroupCommitter {
             markReplayed = try compile(
                 "UPDATE dead_letters SET replayed_at = ?1 WHERE id = ?2 AND replayed_at IS NULL")
             findDeadLetter = try compile("SELECT 1 FROM dead_letters WHERE id = ?1")
-            purgeKeys = try compile(
-                """
-                DELETE FROM dedupe_keys WHERE (source_id, message_id) IN (
-                    SELECT source_id, message_id FROM dedupe_keys WHERE first_seen <= ?1
-                    ORDER BY first_seen LIMIT ?2)
-                """)
         }
     }
 

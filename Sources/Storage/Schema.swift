@@ -1,5 +1,8 @@
 /// The database layout, built by numbered migrations recorded in `PRAGMA user_version`.
 ///
+/// The event log and the dedupe-key log are append-only and carry no index on message ids: random
+/// keys would make every commit rewrite about one B-tree page per record (see ``DedupeIndex``).
+///
 /// Each migration runs once, in its own `BEGIN IMMEDIATE` transaction that also bumps
 /// `user_version`, so two processes opening the same file at once (the server and the CLI) cannot
 /// both apply it. Migrations are append-only: never edit one that has shipped.
@@ -30,14 +33,13 @@ enum Schema {
             body BLOB NOT NULL
         );
         CREATE INDEX events_by_source ON events (source_id, sequence);
-        CREATE INDEX events_by_message ON events (source_id, message_id);
         CREATE TABLE dedupe_keys (
+            id INTEGER PRIMARY KEY,
             source_id INTEGER NOT NULL,
             message_id TEXT NOT NULL,
             first_seen INTEGER NOT NULL,
-            PRIMARY KEY (source_id, message_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX dedupe_keys_by_age ON dedupe_keys (first_seen);
+            sequence INTEGER NOT NULL
+        );
         CREATE TABLE dead_letters (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             source_id INTEGER REFERENCES sources (id),

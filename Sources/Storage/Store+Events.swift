@@ -2,34 +2,32 @@ import TesseraCore
 
 /// Reading the event log and the dead letters.
 extension Store {
-    private static let eventColumns = """
-        sequence, source_id, message_id, kind, event_name, user_id, anonymous_id, timestamp, received_at, body
-        """
+    private static let eventColumnNames = [
+        "sequence", "source_id", "message_id", "kind", "event_name", "user_id", "anonymous_id", "timestamp",
+        "received_at", "body",
+    ]
+    private static let eventColumns = eventColumnNames.joined(separator: ", ")
+    private static let qualifiedEventColumns = eventColumnNames.map { "e.\($0)" }.joined(separator: ", ")
     private static let deadLetterColumns = """
         id, source_id, route, code, message, field, item_index, received_at, body, truncated, replayed_at
         """
 
-    /// A page of events in ascending sequence order (newest last).
+    /// A page of events in ascending sequence order (newest last), for paging through the log.
     ///
-    /// With `after`, the page holds the first `limit` events after that sequence: pass the last
-    /// sequence of one page to get the next, or 0 to start from the oldest. Without it, the page
-    /// holds the newest `limit` events, for a live view that then follows with `after`.
+    /// Pass the last sequence of one page as `after` to get the next; `nil` starts from the oldest.
     ///
     /// - Parameters:
     ///   - sourceID: Only this source's events, or every source's for `nil`.
-    ///   - sequence: The sequence to continue after, or `nil` for the newest events.
+    ///   - sequence: The sequence to continue after, or `nil` to start from the beginning.
     ///   - limit: The most events returned.
     /// - Complexity: O(`limit` log *n*) through the primary key or the per-source index.
     public func events(sourceID: Int64?, after sequence: Int64?, limit: Int) throws -> [StoredEvent] {
         guard limit > 0 else { return [] }
-        let sourceFilter = sourceID == nil ? "" : "source_id = ?3 AND"
-        let sql: String
-        if sequence == nil {
-            sql = "SELECT \(Self.eventColumns) FROM events WHERE \(sourceFilter) 1 ORDER BY sequence DESC LIMIT ?2"
-        } else {
-            sql = "SELECT \(Self.eventColumns) FROM events WHERE \(sourceFilter) sequence > ?1 ORDER BY sequence LIMIT ?2"
-        }
-        let events = try read { connection in
+        let sql =
+            sourceID == nil
+            ? "SELECT \(Self.eventColumns) FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"
+            : "SELECT \(Self.eventColumns) FROM events WHERE source_id = ?3 AND sequence > ?1 ORDER BY sequence LIMIT ?2"
+        return try read { connection in
             let statement = try connection.prepare(sql)
             try statement.bind(sequence ?? 0, at: 1)
             try statement.bind(limit, at: 2)
@@ -38,20 +36,58 @@ extension Store {
             }
             return try statement.query(Self.event(from:))
         }
-        return sequence == nil ? events.reversed() : events
     }
 
-    /// The newest event a source sent with `messageID`, if it is still in the log.
+    /// The newest `limit` events in ascending sequence order, for a live view that then follows
+    /// with ``events(sourceID:after:limit:)``.
+    ///
+    /// - Parameters:
+    ///   - sourceID: Only this source's events, or every source's for `nil`.
+    ///   - limit: The most events returned.
+    public func recentEvents(sourceID: Int64?, limit: Int) throws -> [StoredEvent] {
+        guard limit > 0 else { return [] }
+        let sql =
+            sourceID == nil
+            ? "SELECT \(Self.eventColumns) FROM events ORDER BY sequence DESC LIMIT ?1"
+            : "SELECT \(Self.eventColumns) FROM events WHERE source_id = ?2 ORDER BY sequence DESC LIMIT ?1"
+        let newestFirst = try read { connection in
+            let statement = try connection.prepare(sql)
+            try statement.bind(limit, at: 1)
+            if let sourceID {
+                try statement.bind(sourceID, at: 2)
+            }
+            return try statement.query(Self.event(from:))
+        }
+        return newestFirst.reversed()
+    }
+
+    /// The newest event a source sent with `messageID`, while its dedupe key is kept.
+    ///
+    /// The lookup goes through the in-memory dedupe index, since the event log has no index on
+    /// message ids (see ``DedupeIndex``): an event whose key has left the dedupe window and been
+    /// purged is not found by message id, though it is still in the log.
+    ///
+    /// - Complexity: O(1) lookups plus one indexed read.
     public func event(messageID: String, sourceID: Int64) throws -> StoredEvent? {
-        try read { connection in
+        let hash = DedupeIndex.hash(sourceID: sourceID, messageID: messageID)
+        let candidates = dedupeIndex.state.withLock { $0.candidates(hash) }
+        guard !candidates.isEmpty else { return nil }
+        return try read { connection in
             let statement = try connection.prepare(
                 """
-                SELECT \(Self.eventColumns) FROM events WHERE source_id = ?1 AND message_id = ?2
-                ORDER BY sequence DESC LIMIT 1
+                SELECT \(Self.qualifiedEventColumns)
+                FROM dedupe_keys k JOIN events e ON e.sequence = k.sequence
+                WHERE k.id = ?1 AND k.source_id = ?2 AND k.message_id = ?3
                 """)
-            try statement.bind(sourceID, at: 1)
-            try statement.bind(messageID, at: 2)
-            return try statement.queryFirst(Self.event(from:))
+            for row in candidates {
+                try statement.bind(row, at: 1)
+                try statement.bind(sourceID, at: 2)
+                try statement.bind(messageID, at: 3)
+                if let event = try statement.queryFirst(Self.event(from:)) {
+                    return event
+                }
+            }
+            return nil
         }
     }
 
@@ -64,24 +100,20 @@ extension Store {
         }
     }
 
-    /// A page of dead letters in ascending id order, with the same paging rules as ``events(sourceID:after:limit:)``.
+    /// A page of dead letters in ascending id order (newest last).
     ///
     /// - Parameters:
-    ///   - id: The id to continue after, or `nil` for the newest dead letters.
+    ///   - id: The id to continue after, or `nil` to start from the oldest.
     ///   - limit: The most dead letters returned.
     public func deadLetters(after id: Int64?, limit: Int) throws -> [StoredDeadLetter] {
         guard limit > 0 else { return [] }
-        let sql =
-            id == nil
-            ? "SELECT \(Self.deadLetterColumns) FROM dead_letters WHERE ?1 = ?1 ORDER BY id DESC LIMIT ?2"
-            : "SELECT \(Self.deadLetterColumns) FROM dead_letters WHERE id > ?1 ORDER BY id LIMIT ?2"
-        let deadLetters = try read { connection in
-            let statement = try connection.prepare(sql)
+        return try read { connection in
+            let statement = try connection.prepare(
+                "SELECT \(Self.deadLetterColumns) FROM dead_letters WHERE id > ?1 ORDER BY id LIMIT ?2")
             try statement.bind(id ?? 0, at: 1)
             try statement.bind(limit, at: 2)
             return try statement.query(Self.deadLetter(from:))
         }
-        return id == nil ? deadLetters.reversed() : deadLetters
     }
 
     /// The dead letter with `id`, if any.

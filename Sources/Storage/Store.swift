@@ -46,6 +46,8 @@ public final class Store: Sendable {
         public var writerCacheKiB: Int = 65_536
         /// Where the store reports failures (codes and counts only).
         public var logger = Logger(label: "tessera.storage")
+        /// How long the idle writer sleeps before checking whether a dedupe-key purge is due.
+        var idleCheckInterval: Duration = .seconds(1)
 
         /// The defaults: a 1 ms commit window, full syncs and a seven-day dedupe window.
         public init() {}
@@ -58,6 +60,7 @@ public final class Store: Sendable {
     /// The settings the store was opened with.
     public let configuration: Configuration
     let clock: any WallClock
+    let dedupeIndex: SharedDedupeIndex
     private let writer: Writer
     private let readPool: ReadPool
 
@@ -90,6 +93,7 @@ public final class Store: Sendable {
         try Schema.migrate(connection)
         let committer = try GroupCommitter(
             connection: connection, configuration: configuration, clock: clock, participants: participants)
+        self.dedupeIndex = committer.dedupeIndex
         self.writer = Writer(committer: committer, configuration: configuration, onCommit: onCommit)
         self.readPool = ReadPool(
             path: databasePath, capacity: configuration.readConnections, busyTimeout: configuration.busyTimeout)

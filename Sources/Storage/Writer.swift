@@ -18,9 +18,7 @@ final class Writer: @unchecked Sendable {
     private var writerThread: pthread_t?
     private var committer: GroupCommitter?
     private let onCommit: (@Sendable (CommitStatistics) -> Void)?
-
-    /// How long the idle writer sleeps before checking whether a dedupe-key purge is due.
-    private static let idleCheckInterval: TimeInterval = 1
+    private let idleCheckInterval: TimeInterval
 
     init(
         committer: GroupCommitter, configuration: Store.Configuration,
@@ -29,6 +27,7 @@ final class Writer: @unchecked Sendable {
         self.committer = committer
         self.queue = CommitQueue(window: configuration.commitWindow, maxWeight: configuration.maxRecordsPerCommit)
         self.onCommit = onCommit
+        self.idleCheckInterval = configuration.idleCheckInterval.seconds
     }
 
     /// Starts the writer thread.
@@ -100,7 +99,7 @@ final class Writer: @unchecked Sendable {
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
             case .idle:
-                guard !condition.wait(until: Date(timeIntervalSinceNow: Self.idleCheckInterval)) else { continue }
+                guard !condition.wait(until: Date(timeIntervalSinceNow: idleCheckInterval)) else { continue }
                 condition.unlock()
                 committer?.purgeWhileIdle()
                 condition.lock()

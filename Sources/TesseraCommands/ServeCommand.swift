@@ -11,7 +11,7 @@ enum ServeCommand {
     ]
 
     static func run(_ words: [String]) async throws -> Int32 {
-        let arguments = try Arguments(words, options: options)
+        let arguments = try Arguments(words, options: options, flags: ["discard-records"])
         let configuration = try configuration(from: arguments, environment: ProcessInfo.processInfo.environment)
         let level = arguments.options["log-level"].flatMap(Logger.Level.init(name:)) ?? .info
         let logger = Logger(label: "tessera", level: level)
@@ -45,6 +45,7 @@ enum ServeCommand {
             }
             configuration.store.synchronous = synchronous
         }
+        configuration.discardsRecords = arguments.flags.contains("discard-records")
         if let token = environment["TESSERA_ADMIN_TOKEN"], !token.isEmpty { configuration.adminToken = token }
         return configuration
     }

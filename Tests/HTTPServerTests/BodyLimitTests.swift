@@ -100,9 +100,11 @@ import Testing
     @Test("gzip bodies are inflated before the handler sees them", arguments: [0, 1, 5000, 99_000])
     func gzipBody(size: Int) throws {
         try TestServer.with { server in
-            let original = Array(String(repeating: "{\"event\":\"Order Completed\"},", count: size / 28 + 1).utf8.prefix(size))
+            let original = Array(
+                String(repeating: "{\"event\":\"Order Completed\"},", count: size / 28 + 1).utf8.prefix(size))
             let response = try HTTPClient(host: "127.0.0.1", port: server.port).send(
-                method: "POST", path: "/body", headers: [("Content-Encoding", "gzip")], body: try Gzip.deflate(original))
+                method: "POST", path: "/body", headers: [("Content-Encoding", "gzip")], body: try Gzip.deflate(original)
+            )
 
             #expect(response.status == 200)
             #expect(response.body == original)
@@ -190,7 +192,8 @@ import Testing
         var bytes = Array("POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
         var offset = 0
         for size in pieces {
-            bytes += Array((String(size, radix: 16) + "\r\n").utf8) + body[offset..<(offset + size)] + Array("\r\n".utf8)
+            bytes +=
+                Array((String(size, radix: 16) + "\r\n").utf8) + body[offset..<(offset + size)] + Array("\r\n".utf8)
             offset += size
         }
         return bytes + Array("0\r\n\r\n".utf8)

@@ -57,6 +57,29 @@ import Testing
         }
     }
 
+    @Test("a new connection per request, answered after a random pause, always gets its own answer")
+    func freshConnectionsAnsweredLater() throws {
+        let handler: HTTPServer.Handler = { request, responder in
+            let pause = DispatchTimeInterval.microseconds(Int.random(in: 0...3000))
+            DispatchQueue.global().asyncAfter(deadline: .now() + pause) {
+                responder.respond(HTTPResponse(status: 200, body: request.body))
+            }
+        }
+        try TestServer.with(handler: handler) { server in
+            let port = server.port
+            let failures = TestServer.concurrently(4) { worker in
+                (0..<150).filter { index in
+                    let client = HTTPClient(host: "127.0.0.1", port: port, timeoutSeconds: 5)
+                    let body = index % 3 == 0 ? [] : Array("\(worker)-\(index)".utf8)
+                    let response = try? client.send(method: body.isEmpty ? "GET" : "POST", path: "/", body: body)
+                    return response?.status != 200 || response?.body != body
+                }
+            }
+
+            #expect(failures.allSatisfy { $0.isEmpty })
+        }
+    }
+
     @Test("a second respond call is dropped and counted")
     func duplicateResponse() throws {
         let handler: HTTPServer.Handler = { _, responder in
@@ -125,13 +148,55 @@ import Testing
 
     @Test("stop() is idempotent and harmless before start()")
     func stopTwice() throws {
-        let never = HTTPServer(configuration: TestServer.configuration(), logger: TestServer.logger, handler: TestServer.echo)
+        let never = HTTPServer(
+            configuration: TestServer.configuration(), logger: TestServer.logger, handler: TestServer.echo)
         never.stop()
 
-        let server = HTTPServer(configuration: TestServer.configuration(), logger: TestServer.logger, handler: TestServer.echo)
+        let server = HTTPServer(
+            configuration: TestServer.configuration(), logger: TestServer.logger, handler: TestServer.echo)
         try server.start()
         server.stop()
         server.stop()
         #expect(throws: HTTPServerError.self) { try server.start() }
+    }
+}
+
+@Suite struct ResponseTimeoutTests {
+    @Test("a request its handler never answers gets 503 after the response timeout, and the connection lives on")
+    func forgottenRequest() throws {
+        let configuration = TestServer.configuration { $0.responseTimeoutSeconds = 0.3 }
+        let handler: HTTPServer.Handler = { request, responder in
+            if request.path == "/forget" { return }
+            TestServer.echo(request, responder)
+        }
+        try TestServer.with(configuration, handler: handler) { server in
+            let client = HTTPClient(host: "127.0.0.1", port: server.port, timeoutSeconds: 5)
+            let start = ContinuousClock.now
+            let forgotten = try client.send(method: "GET", path: "/forget")
+            let elapsed = ContinuousClock.now - start
+
+            #expect(forgotten.status == 503)
+            #expect(TestServer.errorCode(forgotten) == "response_timeout")
+            #expect(elapsed >= .milliseconds(300))
+            let next = try client.send(method: "GET", path: "/next")
+            #expect(next.status == 200)
+            #expect(client.connectionsOpened == 1)
+        }
+    }
+}
+
+@Suite struct InProcessResponderTests {
+    @Test("a callback responder delivers the first response only")
+    func callbackResponder() {
+        let delivered = Tally()
+        let responder = Responder { response in
+            #expect(response.status == 202)
+            delivered.increment()
+        }
+
+        responder.respond(HTTPResponse(status: 202))
+        responder.respond(HTTPResponse(status: 500))
+
+        #expect(delivered.value == 1)
     }
 }

@@ -10,7 +10,8 @@ enum TestServer {
     static let logger = Logger(label: "http-test", level: .critical)
 
     /// A configuration on 127.0.0.1 with a free port and two worker threads.
-    static func configuration(_ adjust: (inout HTTPServer.Configuration) -> Void = { _ in }) -> HTTPServer.Configuration {
+    static func configuration(_ adjust: (inout HTTPServer.Configuration) -> Void = { _ in }) -> HTTPServer.Configuration
+    {
         var configuration = HTTPServer.Configuration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -34,7 +35,8 @@ enum TestServer {
     /// Answers `/body` with the request body itself and anything else with a JSON description of the request.
     static let echo: HTTPServer.Handler = { request, responder in
         if request.path == "/body" {
-            responder.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: request.body))
+            responder.respond(
+                HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: request.body))
             return
         }
         let description: JSONValue = [

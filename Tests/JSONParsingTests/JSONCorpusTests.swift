@@ -66,8 +66,9 @@ private func numbersAsDoubles(_ value: JSONValue) -> JSONValue {
         #expect(Corpus.malformed.count >= 4)
     }
 
-    @Test("every example parses, reads as Foundation reads it, and survives write and parse again",
-          arguments: Corpus.segment + Corpus.xdm)
+    @Test(
+        "every example parses, reads as Foundation reads it, and survives write and parse again",
+        arguments: Corpus.segment + Corpus.xdm)
     func roundTrip(path: String) throws {
         let bytes = try Corpus.bytes(of: path)
         let parser = JSONParser()

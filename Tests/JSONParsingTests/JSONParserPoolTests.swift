@@ -34,7 +34,8 @@ import Testing
                         let text = #"{"task":\#(task),"round":\#(round),"tags":["t\#(task)","r\#(round)"]}"#
                         let document = try? pool.withParser { try $0.parse(Array(text.utf8)) }
                         let root = document?.root
-                        let matches = root?["task"]?.int64 == Int64(task) && root?["round"]?.int64 == Int64(round)
+                        let matches =
+                            root?["task"]?.int64 == Int64(task) && root?["round"]?.int64 == Int64(round)
                             && root?["tags"]?[1]?.string == "r\(round)"
                         if !matches { mismatches += 1 }
                     }

@@ -7,7 +7,7 @@ import Testing
     func documentMatchesServer() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let document = try server.send("GET", "/openapi.json", auth: .none).json
+        let document = try await server.send("GET", "/openapi.json", auth: .none).json
         #expect(document["openapi"] == "3.0.3")
         let paths = try #require(document["paths"]?.objectValue)
         #expect(paths.count >= 17)
@@ -18,7 +18,7 @@ import Testing
                 let security = operation["security"]?[0]?.objectValue?.keys.first
                 let auth: RunningServer.Auth = security == "adminToken" ? .admin : security == "writeKey" ? .writeKey : .none
                 let body = method == "post" ? #"{"userId":"u","event":"e","previousId":"p","groupId":"g","batch":[],"name":"n"}"# : nil
-                let answer = try server.send(method.uppercased(), concrete, body: body, auth: auth)
+                let answer = try await server.send(method.uppercased(), concrete, body: body, auth: auth)
                 let documented = operation["responses"]?.objectValue?.keys.map { $0 } ?? []
                 #expect(documented.contains(String(answer.status)), "\(method) \(path) answered \(answer.status)")
                 #expect(operation["summary"]?.stringValue?.isEmpty == false)
@@ -30,10 +30,10 @@ import Testing
     func securityDeclared() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let paths = try server.send("GET", "/openapi.json", auth: .none).json["paths"]
+        let paths = try await server.send("GET", "/openapi.json", auth: .none).json["paths"]
         #expect(paths?["/v1/track"]?["post"]?["security"]?[0]?["writeKey"] != nil)
         #expect(paths?["/v1/events"]?["get"]?["security"]?[0]?["adminToken"] != nil)
         #expect(paths?["/health"]?["get"]?["security"] == [])
-        #expect(try server.send("GET", "/v1/dead-letters", auth: .none).status == 401)
+        #expect(try await server.send("GET", "/v1/dead-letters", auth: .none).status == 401)
     }
 }

@@ -43,11 +43,32 @@ final class RunningServer: Sendable {
         directory.remove()
     }
 
-    /// Sends a request on a fresh connection.
+    /// Sends a request on a fresh connection, from a thread of its own: the client blocks, and
+    /// blocking the test's cooperative threads would starve the server's own tasks.
     func send(
         _ method: String, _ path: String, body: String? = nil, bytes: [UInt8]? = nil,
         auth: Auth = .writeKey, headers: [(String, String)] = []
-    ) throws -> Answer {
+    ) async throws -> Answer {
+        let request = SendableRequest(method: method, path: path, body: bytes ?? Array((body ?? "").utf8),
+                                      hasBody: body != nil || bytes != nil, auth: auth, headers: headers)
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try self.sendBlocking(request) })
+            }
+        }
+    }
+
+    private struct SendableRequest: Sendable {
+        var method: String
+        var path: String
+        var body: [UInt8]
+        var hasBody: Bool
+        var auth: Auth
+        var headers: [(String, String)]
+    }
+
+    private func sendBlocking(_ request: SendableRequest) throws -> Answer {
+        let (method, path, auth, headers) = (request.method, request.path, request.auth, request.headers)
         var all = headers
         switch auth {
         case .writeKey: all.append(("Authorization", "Basic " + Data((writeKey + ":").utf8).base64EncodedString()))
@@ -55,13 +76,13 @@ final class RunningServer: Sendable {
         case .basic(let key): all.append(("Authorization", "Basic " + Data((key + ":").utf8).base64EncodedString()))
         case .none: break
         }
-        if body != nil || bytes != nil { all.append(("Content-Type", "application/json")) }
+        if request.hasBody { all.append(("Content-Type", "application/json")) }
         let client = HTTPClient(host: "127.0.0.1", port: port)
-        let response = try client.send(method: method, path: path, headers: all, body: bytes ?? Array((body ?? "").utf8))
+        let response = try client.send(method: method, path: path, headers: all, body: request.body)
         return Answer(status: response.status, headers: response.headers, body: response.body)
     }
 
-    enum Auth {
+    enum Auth: Sendable {
         case writeKey, admin, none
         case basic(String)
     }
@@ -79,12 +100,12 @@ final class RunningServer: Sendable {
     }
 
     /// Every stored event, paging through `/v1/events`.
-    func allEvents() throws -> [JSONValue] {
+    func allEvents() async throws -> [JSONValue] {
         var events: [JSONValue] = []
         var after: Int64?
         while true {
             let path = "/v1/events?limit=1000" + (after.map { "&after=\($0)" } ?? "")
-            let page = try send("GET", path, auth: .admin).json
+            let page = try await send("GET", path, auth: .admin).json
             let batch = page["events"]?.arrayValue ?? []
             events += batch
             guard batch.count == 1000, let next = page["next"]?.intValue else { return events }

@@ -64,22 +64,25 @@ import Testing
         let files = TestData.files(under: "xdm", endingWith: ".json").filter { $0.contains(".example.") }
         #expect(files.count == 57)
         var sent = 0
+        var ids: [String] = []
         for file in files {
             let document = try JSONValue(parsing: TestData.bytes(file))
             let body: JSONValue
-            if let (schema, path) = XDMCorpusTests.placements[file] {
+            if let (schema, path) = XDMCorpusTests.placements[String(file.dropFirst("xdm/".count))] {
                 body = XDMCorpusTests.envelope(XDMCorpusTests.nest(document, at: path[...]), schema: schema)
             } else if let schema = try XDMCorpusTests.extendedClass(of: file) {
                 body = XDMCorpusTests.envelope(document, schema: schema)
             } else {
                 body = document
             }
-            let answer = try server.send("POST", "/v1/xdm", body: body.serialized)
+            if let id = (body["body"]?["xdmEntity"] ?? body)["@id"]?.stringValue { ids.append(id) }
+            let answer = try await server.send("POST", "/v1/xdm", body: body.serialized)
             #expect(answer.status == 200, "\(file): \(answer.text)")
             sent += 1
         }
-        let events = try server.allEvents()
-        #expect(events.count == sent)
+        let events = try await server.allEvents()
+        // Some examples share an `@id`; a repeated id is acknowledged and stored once.
+        #expect(events.count == sent - (ids.count - Set(ids).count))
         let kinds = Set(events.compactMap { $0["type"]?.stringValue })
         #expect(kinds.isSuperset(of: ["xdm.profile", "xdm.event", "xdm.account", "xdm.opportunity"]))
     }
@@ -89,15 +92,16 @@ import Testing
         let server = try await RunningServer()
         defer { server.finish() }
         let expectations = [
-            "components/classes/profile.example.1.json": "xdm.profile",
-            "components/classes/experienceevent.example.1.json": "xdm.event",
-            "extensions/adobe/experience/aep-web-sdk-experienceevent.example.1.json": "xdm.event",
-            "components/classes/b2b/opportunity-person.example.1.json": "xdm.opportunity-person",
+            "xdm/components/classes/profile.example.1.json": "xdm.profile",
+            "xdm/components/classes/experienceevent.example.1.json": "xdm.event",
+            "xdm/extensions/adobe/experience/aep-web-sdk-experienceevent.example.1.json": "xdm.event",
+            "xdm/components/classes/b2b/opportunity-person.example.1.json": "xdm.opportunity-person",
+            "xdm/components/classes/consentpolicy.example.1.json": "xdm.consent-policy",
         ]
         for (file, kind) in expectations.sorted(by: { $0.key < $1.key }) {
-            let answer = try server.send("POST", "/v1/xdm", bytes: try TestData.bytes(file))
+            let answer = try await server.send("POST", "/v1/xdm", bytes: try TestData.bytes(file))
             #expect(answer.status == 200, "\(file)")
-            let last = try server.allEvents().last
+            let last = try await server.allEvents().last
             #expect(last?["type"] == .string(kind), "\(file)")
             #expect(last?["record"] == (try JSONValue(parsing: TestData.bytes(file))), "kept whole")
         }
@@ -107,11 +111,11 @@ import Testing
     func refusesMalformed() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let badMap = try server.send("POST", "/v1/xdm", body: #"{"xdm:identityMap":{"ECID":[{"xdm:primary":true}]}}"#)
+        let badMap = try await server.send("POST", "/v1/xdm", body: #"{"xdm:identityMap":{"ECID":[{"xdm:primary":true}]}}"#)
         #expect(badMap.status == 400)
         #expect(badMap.json["error"]?["code"] == "invalid_identity_map")
         #expect(badMap.json["error"]?["field"] == "identityMap.ECID[0].id")
-        let device = try server.send("POST", "/v1/xdm", bytes: try TestData.bytes("xdm/components/datatypes/device.example.1.json"))
+        let device = try await server.send("POST", "/v1/xdm", bytes: try TestData.bytes("xdm/components/datatypes/device.example.1.json"))
         #expect(device.status == 400)
         #expect(device.json["error"]?["code"] == "unknown_xdm_class")
     }

@@ -121,6 +121,11 @@ extension DemoHistory.Catalog {
 
     static let usTimezones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
 
+    static let utcOffsets = [
+        "America/New_York": -5, "America/Chicago": -6, "America/Denver": -7, "America/Los_Angeles": -8,
+        "Europe/London": 0,
+    ]
+
     /// Telephone ranges that Ofcom reserves for drama and documentation (1,000 numbers each):
     /// the E.164 prefix and the national prefix, both followed by three more digits.
     static let ukPhoneRanges: [(e164: String, national: String)] = [
@@ -160,18 +165,24 @@ extension DemoHistory.Catalog {
 
     /// Phones the mobile app runs on.
     static let appDevices: [DemoHistory.AppDeviceModel] = [
-        DemoHistory.AppDeviceModel(manufacturer: "Apple", model: "iPhone15,2", type: "ios", osName: "iOS",
-                       osVersions: ["17.4.1", "17.3", "16.7.7"], screen: (393, 852, 3)),
-        DemoHistory.AppDeviceModel(manufacturer: "Apple", model: "iPhone14,5", type: "ios", osName: "iOS",
-                       osVersions: ["17.4.1", "16.7.7"], screen: (390, 844, 3)),
-        DemoHistory.AppDeviceModel(manufacturer: "Apple", model: "iPhone16,1", type: "ios", osName: "iOS",
-                       osVersions: ["17.4.1", "17.5"], screen: (393, 852, 3)),
-        DemoHistory.AppDeviceModel(manufacturer: "Google", model: "Pixel 8", type: "android", osName: "Android",
-                       osVersions: ["14"], screen: (412, 915, 2.625)),
-        DemoHistory.AppDeviceModel(manufacturer: "samsung", model: "SM-S911B", type: "android", osName: "Android",
-                       osVersions: ["14", "13"], screen: (360, 780, 3)),
-        DemoHistory.AppDeviceModel(manufacturer: "samsung", model: "SM-A546B", type: "android", osName: "Android",
-                       osVersions: ["14", "13"], screen: (384, 854, 2.8125)),
+        DemoHistory.AppDeviceModel(
+            manufacturer: "Apple", model: "iPhone15,2", type: "ios", osName: "iOS",
+            osVersions: ["17.4.1", "17.3", "16.7.7"], screen: (393, 852, 3)),
+        DemoHistory.AppDeviceModel(
+            manufacturer: "Apple", model: "iPhone14,5", type: "ios", osName: "iOS",
+            osVersions: ["17.4.1", "16.7.7"], screen: (390, 844, 3)),
+        DemoHistory.AppDeviceModel(
+            manufacturer: "Apple", model: "iPhone16,1", type: "ios", osName: "iOS",
+            osVersions: ["17.4.1", "17.5"], screen: (393, 852, 3)),
+        DemoHistory.AppDeviceModel(
+            manufacturer: "Google", model: "Pixel 8", type: "android", osName: "Android",
+            osVersions: ["14"], screen: (412, 915, 2.625)),
+        DemoHistory.AppDeviceModel(
+            manufacturer: "samsung", model: "SM-S911B", type: "android", osName: "Android",
+            osVersions: ["14", "13"], screen: (360, 780, 3)),
+        DemoHistory.AppDeviceModel(
+            manufacturer: "samsung", model: "SM-A546B", type: "android", osName: "Android",
+            osVersions: ["14", "13"], screen: (384, 854, 2.8125)),
     ]
 
     static let carriers = ["Example Mobile", "Demo Telecom", "Sample Wireless"]
@@ -212,10 +223,14 @@ extension DemoHistory.Catalog {
 
     private static func makeCategories() -> [DemoHistory.Category] {
         let definitions: [(String, String, [String], ClosedRange<Int>)] = [
-            ("Running", "RUN", ["Trail Shoe", "Road Shoe", "Running Vest", "Split Shorts", "Thermal Tights"],
-             40...180),
-            ("Outerwear", "OUT", ["Rain Jacket", "Down Parka", "Softshell", "Fleece Pullover", "Windbreaker"],
-             45...320),
+            (
+                "Running", "RUN", ["Trail Shoe", "Road Shoe", "Running Vest", "Split Shorts", "Thermal Tights"],
+                40...180
+            ),
+            (
+                "Outerwear", "OUT", ["Rain Jacket", "Down Parka", "Softshell", "Fleece Pullover", "Windbreaker"],
+                45...320
+            ),
             ("Camping", "CMP", ["Two-Person Tent", "Sleeping Bag", "Camp Stove", "Headlamp", "Dry Bag"], 15...420),
             ("Kitchen", "KIT", ["Cast Iron Skillet", "Chef's Knife", "Pour-Over Kettle", "Mug Set"], 12...140),
             ("Home", "HOM", ["Linen Throw", "Table Lamp", "Wool Rug", "Scented Candle", "Storage Basket"], 9...260),
@@ -242,7 +257,8 @@ extension DemoHistory.Catalog {
                     let whole = category.priceRange.lowerBound + Int(hash % UInt64(span))
                     let name = "\(adjective) \(noun)"
                     let slug = name.lowercased().filter { $0 != "'" }.replacingSpaces(with: "-")
-                    let productID = DemoHistory.IdentifierText.hex(hash, digits: 16)
+                    let productID =
+                        DemoHistory.IdentifierText.hex(hash, digits: 16)
                         + DemoHistory.IdentifierText.hex(UInt64(number), digits: 8)
                     let sku = "\(category.code)-\(10_000 + number)"
                     let brand = brands[Int(hash >> 40) % brands.count]
@@ -268,10 +284,14 @@ extension DemoHistory.Catalog {
     }
 
     private static func makeStores() -> [DemoHistory.Store] {
-        let uk = ["London Covent Garden", "Manchester Arndale", "Leeds Briggate", "Bristol Harbourside",
-                  "Edinburgh Princes Street", "Glasgow Buchanan", "Cardiff Queen Street", "York Stonegate"]
-        let us = ["New York SoHo", "Chicago Loop", "Seattle Pike", "Denver Union Station", "Austin Congress",
-                  "Boston Back Bay", "Portland Pearl", "San Diego Gaslamp"]
+        let uk = [
+            "London Covent Garden", "Manchester Arndale", "Leeds Briggate", "Bristol Harbourside",
+            "Edinburgh Princes Street", "Glasgow Buchanan", "Cardiff Queen Street", "York Stonegate",
+        ]
+        let us = [
+            "New York SoHo", "Chicago Loop", "Seattle Pike", "Denver Union Station", "Austin Congress",
+            "Boston Back Bay", "Portland Pearl", "San Diego Gaslamp",
+        ]
         let ukStores = uk.enumerated().map { index, name in
             DemoHistory.Store(storeID: "GB-\(101 + index)", name: name, market: .unitedKingdom)
         }

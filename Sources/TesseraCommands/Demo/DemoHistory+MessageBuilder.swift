@@ -215,7 +215,8 @@ extension DemoHistory {
             }
         }
 
-        static func writeDigits(_ value: Int, count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        static func writeDigits(_ value: Int, count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int)
+        {
             var rest = value
             for index in stride(from: start + count - 1, through: start, by: -1) {
                 buffer[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)

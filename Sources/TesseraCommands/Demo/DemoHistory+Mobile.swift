@@ -41,7 +41,8 @@ extension DemoHistory.PersonRenderer {
         let network = sessionNetwork()
         let userID = notice.identified ? person.userID : nil
         let campaign = DemoHistory.Catalog.pushCampaigns[notice.campaign]
-        for event in notice.tapped ? ["Push Notification Received", "Push Notification Tapped"]
+        for event in notice.tapped
+            ? ["Push Notification Received", "Push Notification Tapped"]
             : ["Push Notification Received"]
         {
             open("track", userID: userID, anonymousID: app.anonymousID, channel: "mobile")
@@ -83,7 +84,9 @@ extension DemoHistory.PersonRenderer {
     }
 
     /// Screens, product screens with `Product Viewed`, and maybe an in-app order.
-    private mutating func browseApp(_ visit: DemoHistory.AppVisit, app: DemoHistory.AppInstall, network: Network, userID: String?) {
+    private mutating func browseApp(
+        _ visit: DemoHistory.AppVisit, app: DemoHistory.AppInstall, network: Network, userID: String?
+    ) {
         var screens = visit.screens
         var productScreens = visit.productScreens
         var last: Int?

@@ -51,7 +51,9 @@ extension DemoHistory.PersonRenderer {
         builder.string("postalCode", person.address.postalCode)
         builder.string("country", person.address.country)
         builder.endObject()
-        if person.loyaltyID != nil { builder.string("loyaltyTier", sync.isUpdate ? upgradedTier() : person.loyaltyTier) }
+        if person.loyaltyID != nil {
+            builder.string("loyaltyTier", sync.isUpdate ? upgradedTier() : person.loyaltyTier)
+        }
         builder.string("lifecycleStage", person.registration.isRegistered ? "customer" : "lead")
         builder.endObject()
         builder.beginObject("context")

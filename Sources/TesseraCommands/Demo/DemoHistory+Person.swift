@@ -9,6 +9,8 @@ extension DemoHistory {
         let email: String
         let userID: String
         let timezone: String
+        /// The time zone's standard offset from UTC (daylight saving is ignored).
+        let utcOffsetHours: Int
         let address: Address
         let phone: Phone?
         let registration: Registration
@@ -103,7 +105,8 @@ extension DemoHistory.Planner {
         let timezone = market == .unitedStates ? homeDraws.pick(Catalog.usTimezones) : "Europe/London"
         let address = makeAddress(market: market, random: &homeDraws)
         let firstName = own.pick(Catalog.firstNames)
-        let email = household?.sharing == .email && index == household?.partner
+        let email =
+            household?.sharing == .email && index == household?.partner
             ? emailAddress(of: home, lastName: lastName) : emailAddress(of: index, lastName: lastName)
         let registration = makeRegistration(household: household, random: &own)
         let registered = registration.isRegistered
@@ -114,11 +117,13 @@ extension DemoHistory.Planner {
         let crm = own.chance(loyalty ? 0.75 : registered ? 0.3 : 0.1)
         return DemoHistory.Person(
             index: index, market: market, firstName: firstName, lastName: lastName, email: email,
-            userID: ids.hex(.user, index, prefix: "usr_"), timezone: timezone, address: address,
+            userID: ids.hex(.user, index, prefix: "usr_"), timezone: timezone,
+            utcOffsetHours: Catalog.utcOffsets[timezone] ?? 0, address: address,
             phone: own.chance(0.5) ? phone(of: index, market: market) : nil, registration: registration,
             browsers: browsers, borrowsBrowser: borrows, logsInEverywhere: household != nil || browsers.count > 1,
             app: own.chance(registered ? 0.4 : 0.12) ? appInstall(of: index, random: &own) : nil,
-            loyaltyID: loyalty ? loyaltyCard(of: index) : nil, loyaltyTier: ["bronze", "silver", "gold"][
+            loyaltyID: loyalty ? loyaltyCard(of: index) : nil,
+            loyaltyTier: ["bronze", "silver", "gold"][
                 own.weighted([60, 30, 10])],
             crmID: crm ? crmRecord(of: index) : nil,
             accountIndex: registered && own.chance(0.12) ? own.below(accountCount) : nil,
@@ -170,16 +175,19 @@ extension DemoHistory.Planner {
         return .signsUp
     }
 
-    private func makeAddress(market: DemoHistory.Market, random draws: inout DemoHistory.Random) -> DemoHistory.Address {
+    private func makeAddress(market: DemoHistory.Market, random draws: inout DemoHistory.Random) -> DemoHistory.Address
+    {
         let street = "\(draws.between(1, 240)) \(draws.pick(Catalog.streets))"
         if market == .unitedStates {
             let place = draws.pick(Catalog.usCities)
             let zip = DemoHistory.IdentifierText.decimal(UInt64(place.zipPrefix * 100 + draws.below(100)), digits: 5)
-            return DemoHistory.Address(street: street, city: place.city, state: place.state, postalCode: zip, country: "US")
+            return DemoHistory.Address(
+                street: street, city: place.city, state: place.state, postalCode: zip, country: "US")
         }
         let place = draws.pick(Catalog.ukCities)
         let letters = Array("ABDEFGHJLNPQRSTUWXYZ")
-        let postcode = "\(place.postcodeArea)\(draws.between(1, 19)) \(draws.between(1, 9))"
+        let postcode =
+            "\(place.postcodeArea)\(draws.between(1, 19)) \(draws.between(1, 9))"
             + "\(draws.pick(letters))\(draws.pick(letters))"
         return DemoHistory.Address(street: street, city: place.city, state: nil, postalCode: postcode, country: "GB")
     }

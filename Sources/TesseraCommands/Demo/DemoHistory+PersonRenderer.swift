@@ -74,7 +74,8 @@ extension DemoHistory {
         mutating func open(_ type: String, userID: String?, anonymousID: String?, channel: String) {
             builder.begin()
             builder.string("type", type)
-            builder.uuid("messageId", ids.unique(.message, person.index, sequence), ids.extra(.message, person.index, sequence))
+            builder.uuid(
+                "messageId", ids.unique(.message, person.index, sequence), ids.extra(.message, person.index, sequence))
             sequence += 1
             builder.timestamp("timestamp", milliseconds: min(clock, end))
             if let userID { builder.string("userId", userID) }

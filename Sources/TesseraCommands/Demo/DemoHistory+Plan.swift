@@ -97,6 +97,30 @@ extension DemoHistory {
         var nationalPhone: Bool
     }
 
+    /// When in the local day things happen: weights for hours 0 to 23.
+    enum DayRhythm {
+        /// Browsing and app use: quiet at night, a lunchtime bump, busiest in the evening.
+        case online
+        /// Till purchases during store hours.
+        case shopping
+        /// CRM exports, run as a nightly batch.
+        case nightlyExport
+
+        var hourWeights: [Int] {
+            switch self {
+            case .online: DayRhythm.onlineWeights
+            case .shopping: DayRhythm.shoppingWeights
+            case .nightlyExport: DayRhythm.exportWeights
+            }
+        }
+
+        private static let onlineWeights = [1, 1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 7, 9, 9, 7, 6, 6, 7, 9, 12, 13, 12, 8, 3]
+        private static let shoppingWeights = [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 6, 8, 10, 10, 9, 8, 8, 9, 10, 7, 4, 0, 0, 0,
+        ]
+        private static let exportWeights = [0, 2, 6, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    }
+
     /// Decides who each person is and what they do, before any JSON is written.
     ///
     /// Planning is cheap and decides every message count, so `estimatedMessageCount` can plan a sample
@@ -157,8 +181,21 @@ extension DemoHistory {
             return Int((base * activityScale).rounded())
         }
 
-        private func randomStart(after earliest: Int64 = .min, random draws: inout Random) -> Int64 {
-            draws.between(min(max(windowStart, earliest), latestStart), latestStart)
+        /// A start time after `earliest`, at an hour of the person's local day when people do `kind`.
+        ///
+        /// Days are drawn uniformly and hours from `DayRhythm`; a time that falls outside the allowed
+        /// span (near its edges) is drawn again, and after a few tries drawn uniformly.
+        private func randomStart(
+            _ person: Person, _ rhythm: DayRhythm, after earliest: Int64 = .min, random draws: inout Random
+        ) -> Int64 {
+            let lower = min(max(windowStart, earliest), latestStart)
+            for _ in 0..<4 {
+                let day = draws.between(lower - 86_400_000, latestStart) / 86_400_000
+                let hour = Int64(draws.weighted(rhythm.hourWeights) - person.utcOffsetHours)
+                let start = day * 86_400_000 + hour * 3_600_000 + draws.between(Int64(0), 3_599_999)
+                if start >= lower && start <= latestStart { return start }
+            }
+            return draws.between(lower, latestStart)
         }
 
         /// Plans web visits; returns the start of the sign-up visit when the person signs up.
@@ -167,7 +204,7 @@ extension DemoHistory {
             let offlineOnly = !registered && person.loyaltyID != nil && draws.chance(0.4)
             var count = offlineOnly ? 0 : max(1, scaledCount(person, [1...3, 3...7, 7...16], random: &draws))
             if case .signsUp = person.registration { count = max(count, draws.chance(0.7) ? 2 : 1) }
-            var starts = (0..<count).map { _ in randomStart(random: &draws) }.sorted()
+            var starts = (0..<count).map { _ in randomStart(person, .online, random: &draws) }.sorted()
             var signUpTime: Int64?
             if case .signsUp = person.registration {
                 let signUpIndex = count == 1 ? 0 : draws.between(1, count - 1)
@@ -207,8 +244,9 @@ extension DemoHistory {
                     return web.browser == browser && episode.start >= time && !web.isSignUp
                 }
                 if used { continue }
-                var visit = webVisit(person, at: randomStart(after: time + 1, random: &draws), order: episodes.count,
-                                     random: &draws)
+                var visit = webVisit(
+                    person, at: randomStart(person, .online, after: time + 1, random: &draws),
+                    order: episodes.count, random: &draws)
                 if case .web(var web) = visit.activity {
                     web.browser = browser
                     visit.activity = .web(web)
@@ -232,24 +270,26 @@ extension DemoHistory {
 
         private func planApp(_ person: Person, into episodes: inout [Episode], random draws: inout Random) {
             guard let app = person.app else { return }
-            let installTime = app.installedEarlier ? windowStart : randomStart(random: &draws)
+            let installTime = app.installedEarlier ? windowStart : randomStart(person, .online, random: &draws)
             if !app.installedEarlier {
                 episodes.append(appVisit(at: installTime, installs: true, order: episodes.count, random: &draws))
             }
             let sessions = scaledCount(person, [1...3, 3...8, 6...14], random: &draws)
             for _ in 0..<sessions {
-                let start = randomStart(after: installTime + 1, random: &draws)
+                let start = randomStart(person, .online, after: installTime + 1, random: &draws)
                 episodes.append(appVisit(at: start, installs: false, order: episodes.count, random: &draws))
             }
             guard draws.chance(0.7) else { return }
             for _ in 0..<scaledCount(person, [0...2, 1...4, 2...6], random: &draws) {
-                let start = randomStart(after: installTime + 1, random: &draws)
+                let start = randomStart(person, .online, after: installTime + 1, random: &draws)
                 let notice = PushNotice(campaign: draws.below(Catalog.pushCampaigns.count), tapped: draws.chance(0.3))
                 episodes.append(Episode(start: start, activity: .push(notice), order: episodes.count))
                 if notice.tapped {
                     let opened = start + draws.between(Int64(5_000), 90_000)
-                    episodes.append(appVisit(at: opened, installs: false, fromPush: true, order: episodes.count,
-                                             random: &draws))
+                    episodes.append(
+                        appVisit(
+                            at: opened, installs: false, fromPush: true, order: episodes.count,
+                            random: &draws))
                 }
             }
         }
@@ -270,15 +310,19 @@ extension DemoHistory {
             for _ in 0..<max(1, scaledCount(person, [1...2, 1...4, 3...7], random: &draws)) {
                 let visit = StoreVisit(
                     store: draws.chance(0.75) ? person.homeStore : draws.pick(local),
-                    linked: person.registration.isRegistered && draws.chance(0.45), lines: 1 + draws.weighted([50, 30, 15, 5]))
-                episodes.append(Episode(start: randomStart(random: &draws), activity: .store(visit), order: episodes.count))
+                    linked: person.registration.isRegistered && draws.chance(0.45),
+                    lines: 1 + draws.weighted([50, 30, 15, 5]))
+                let start = randomStart(person, .shopping, random: &draws)
+                episodes.append(Episode(start: start, activity: .store(visit), order: episodes.count))
             }
         }
 
         private func planContacts(_ person: Person, into episodes: inout [Episode], random draws: inout Random) {
             guard person.crmID != nil else { return }
-            let first = randomStart(random: &draws)
-            let syncs = draws.chance(0.3) ? [first, randomStart(after: first + 1, random: &draws)] : [first]
+            let first = randomStart(person, .nightlyExport, random: &draws)
+            let syncs =
+                draws.chance(0.3)
+                ? [first, randomStart(person, .nightlyExport, after: first + 1, random: &draws)] : [first]
             for (number, start) in syncs.enumerated() {
                 let sync = ContactSync(isUpdate: number > 0, identified: false, nationalPhone: draws.chance(0.5))
                 episodes.append(Episode(start: start, activity: .contact(sync), order: episodes.count))

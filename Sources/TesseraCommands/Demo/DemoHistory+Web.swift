@@ -292,13 +292,16 @@ extension DemoHistory.PersonRenderer {
         case 0:
             show(name: "Home", path: "/", title: "Example Outfitters")
         case 1:
-            let category = catalog.categories[draws.chance(0.7) ? draws.pick(person.favouriteCategories)
-                : draws.below(catalog.categories.count)]
+            let category = catalog.categories[
+                draws.chance(0.7)
+                    ? draws.pick(person.favouriteCategories)
+                    : draws.below(catalog.categories.count)]
             set(name: "Category", path: category.path, url: category.url, title: category.title, search: "")
         case 2:
             let term = draws.pick(DemoHistory.Catalog.searchTerms)
             let query = "?q=" + String(term.map { $0 == " " ? "+" : $0 })
-            set(name: "Search", path: "/search", url: catalog.siteURL + "/search" + query,
+            set(
+                name: "Search", path: "/search", url: catalog.siteURL + "/search" + query,
                 title: "Search results", search: query)
         default:
             show(name: "Account", path: "/account", title: "Your account")

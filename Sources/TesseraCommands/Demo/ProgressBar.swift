@@ -16,7 +16,7 @@ public struct ProgressBar: Sendable {
     private let output: @Sendable ([UInt8]) -> Void
     private let started: Timestamp
     private var completed = 0
-    private var lastDrawn: Int64 = .min
+    private var lastDrawn: Int64?
     private var lastTenth = 0
     private var finished = false
 
@@ -50,7 +50,7 @@ public struct ProgressBar: Sendable {
         completed += max(0, count)
         if isTerminal {
             let now = clock.now().milliseconds
-            guard now - lastDrawn >= 100 else { return }
+            if let lastDrawn, now - lastDrawn < 100 { return }
             lastDrawn = now
             output(Array(("\r" + line(now: now) + "\u{1B}[K").utf8))
         } else if total > 0 {
@@ -67,7 +67,8 @@ public struct ProgressBar: Sendable {
         finished = true
         let now = clock.now().milliseconds
         let seconds = Double(max(1, now - started.milliseconds)) / 1000
-        let summary = "\(label): done, \(grouped(completed)) in \(oneDecimal(seconds)) s "
+        let summary =
+            "\(label): done, \(grouped(completed)) in \(oneDecimal(seconds)) s "
             + "(\(rate(Double(completed) / seconds)))"
         output(Array(((isTerminal ? "\r" + line(now: now) + "\u{1B}[K\n" : "") + summary + "\n").utf8))
     }

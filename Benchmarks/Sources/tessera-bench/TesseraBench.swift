@@ -1,0 +1,18 @@
+import Foundation
+import TesseraCore
+
+/// `tessera-bench <name>`: runs one in-process benchmark and prints its result as one JSON line.
+@main
+struct TesseraBench {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "decode":
+            let bodies = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
+            print(JSONValue.object(DecodeBenchmark.run(bodies: bodies)).serialized)
+        default:
+            FileHandle.standardError.write(Data("usage: tessera-bench decode [BODIES]\n".utf8))
+            exit(64)
+        }
+    }
+}
