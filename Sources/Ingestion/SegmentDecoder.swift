@@ -42,7 +42,8 @@ public struct SegmentDecoder: Sendable {
     private func decodeSingle(_ message: JSONNode, as call: SegmentCall?, receivedAt: Timestamp) -> DecodedRequest {
         var request = DecodedRequest()
         let shared = BatchDefaults(context: nil, integrations: nil, sentAt: nil)
-        collect(message, index: nil, batch: nil, impliedCall: call, shared: shared, receivedAt: receivedAt, into: &request)
+        collect(
+            message, index: nil, batch: nil, impliedCall: call, shared: shared, receivedAt: receivedAt, into: &request)
         return request
     }
 
@@ -75,7 +76,8 @@ public struct SegmentDecoder: Sendable {
             let record = try normalise(message, impliedCall: impliedCall, shared: shared, receivedAt: receivedAt)
             request.records.append(record)
         } catch {
-            let raw = batch.map { SegmentDecoder.replayableBatch(of: message, from: $0) } ?? SegmentDecoder.bytes(message)
+            let raw =
+                batch.map { SegmentDecoder.replayableBatch(of: message, from: $0) } ?? SegmentDecoder.bytes(message)
             let rejection = index.map { error.at(index: $0) } ?? error
             request.rejections.append(RejectedRecord(rejection: rejection, raw: raw))
         }

@@ -75,7 +75,9 @@ struct AdminRoutes: Sendable {
             }
             let page = try Page(query)
             let events = try store.events(sourceID: sourceID, after: page.after, limit: page.limit)
-            call.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: AdminRoutes.page(events)))
+            call.respond(
+                HTTPResponse(
+                    status: 200, headers: [("Content-Type", "application/json")], body: AdminRoutes.page(events)))
         } catch let error as PageError {
             call.respond(ErrorBody.response(400, code: "invalid_value", message: error.message, field: error.field))
         } catch {
@@ -106,11 +108,14 @@ struct AdminRoutes: Sendable {
                 return call.respond(ErrorBody.response(404, code: "not_found", message: "no dead letter has that id"))
             }
             guard letter.replayedAt == nil else {
-                return call.respond(ErrorBody.response(409, code: "already_replayed", message: "it was replayed already"))
+                return call.respond(
+                    ErrorBody.response(409, code: "already_replayed", message: "it was replayed already"))
             }
-            let source = try call.request.query["source"].map { try store.source(name: $0) } ?? letter.sourceID.flatMap {
-                sourceID in try store.sources().first { $0.id == sourceID }
-            }
+            let source =
+                try call.request.query["source"].map { try store.source(name: $0) }
+                ?? letter.sourceID.flatMap {
+                    sourceID in try store.sources().first { $0.id == sourceID }
+                }
             guard let source else {
                 return call.respond(
                     ErrorBody.response(
@@ -216,6 +221,8 @@ enum SourceName {
 
     static func isValid(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
-            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
+            }
     }
 }

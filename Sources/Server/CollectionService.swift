@@ -149,7 +149,8 @@ final class CollectionService: Sendable {
     ) {
         let records = decoded.records.map { incoming($0, source: source, receivedAt: receivedAt) }
         let letters = decoded.rejections.map { rejected in
-            deadLetter(rejected.raw, rejection: rejected.rejection, route: endpoint.route, source: source.id, at: receivedAt)
+            deadLetter(
+                rejected.raw, rejection: rejected.rejection, route: endpoint.route, source: source.id, at: receivedAt)
         }
         for rejected in decoded.rejections { metrics.rejected.increment(labels: [rejected.rejection.code.rawValue]) }
         if discardsRecords { return call.respond(CollectionService.answer(decoded, endpoint: endpoint)) }
@@ -183,7 +184,8 @@ final class CollectionService: Sendable {
         _ call: RouteRequest, endpoint: Endpoint, source: SourceRecord?, rejection: Rejection, at receivedAt: Timestamp
     ) {
         metrics.rejected.increment(labels: [rejection.code.rawValue])
-        let letter = deadLetter(call.request.body, rejection: rejection, route: endpoint.route, source: source?.id, at: receivedAt)
+        let letter = deadLetter(
+            call.request.body, rejection: rejection, route: endpoint.route, source: source?.id, at: receivedAt)
         if source == nil && !anonymousAllowance.take(at: receivedAt) {
             metrics.deadLettersRefused.increment()
             return call.respond(ErrorBody.response(400, rejection: rejection))
@@ -197,14 +199,17 @@ final class CollectionService: Sendable {
 
     /// Keeps a body sent without a valid write key (within a per-minute allowance, so that strangers
     /// cannot fill the store), then answers 401. An operator can replay it to the right source.
-    private func refuseUnauthenticated(_ call: RouteRequest, endpoint: Endpoint, message: String, at receivedAt: Timestamp) {
+    private func refuseUnauthenticated(
+        _ call: RouteRequest, endpoint: Endpoint, message: String, at receivedAt: Timestamp
+    ) {
         metrics.rejected.increment(labels: ["unauthorized"])
         guard anonymousAllowance.take(at: receivedAt) else {
             metrics.deadLettersRefused.increment()
             return call.respond(ErrorBody.unauthorized(message))
         }
         let rejection = Rejection(.invalidBody, message, field: "writeKey")
-        var letter = deadLetter(call.request.body, rejection: rejection, route: endpoint.route, source: nil, at: receivedAt)
+        var letter = deadLetter(
+            call.request.body, rejection: rejection, route: endpoint.route, source: nil, at: receivedAt)
         letter.code = "unauthorized"
         store.submit(CommitBatch(deadLetters: [letter])) { [metrics] result in
             if case .success = result { metrics.deadLetters.increment() }

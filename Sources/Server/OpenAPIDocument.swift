@@ -124,7 +124,8 @@ enum OpenAPIDocument {
         ],
         "XDMBody": [
             "type": "object",
-            "description": "One XDM record, {\"records\": [...]}, or {\"header\", \"body\": {\"xdmMeta\", \"xdmEntity\"}}.",
+            "description":
+                "One XDM record, {\"records\": [...]}, or {\"header\", \"body\": {\"xdmMeta\", \"xdmEntity\"}}.",
         ],
         "Source": [
             "type": "object",

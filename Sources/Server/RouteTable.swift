@@ -101,7 +101,9 @@ enum RouteTable {
                 summary: "Decode a dead letter again and store it if it is now valid",
                 documentation: RouteDocumentation(
                     tag: "admin",
-                    queryParameters: [("source", "string", "The source to replay to, for letters refused for their key.")],
+                    queryParameters: [
+                        ("source", "string", "The source to replay to, for letters refused for their key.")
+                    ],
                     responses: [
                         (200, "Replayed and durable.", ref("Replayed")), (400, "No source to replay to.", ref("Error")),
                         unauthorized, (404, "No such dead letter.", ref("Error")),

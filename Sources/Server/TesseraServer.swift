@@ -30,8 +30,9 @@ public final class TesseraServer: Sendable {
         store = try Store(
             directory: configuration.dataDirectory, configuration: configuration.store, clock: clock,
             onCommit: { statistics in
-                metrics.commitSeconds.observe(Double(statistics.duration.components.attoseconds) / 1e18
-                    + Double(statistics.duration.components.seconds))
+                metrics.commitSeconds.observe(
+                    Double(statistics.duration.components.attoseconds) / 1e18
+                        + Double(statistics.duration.components.seconds))
                 metrics.commitRecords.observe(Double(statistics.records))
             })
         let secrets = try await Secrets.prepare(store: store, configuration: configuration)
@@ -91,20 +92,24 @@ struct Dispatcher: Sendable {
         case .notFound:
             answer(responder, route: "unmatched", ErrorBody.notFound())
         case .methodNotAllowed(let allowed):
-            var response = ErrorBody.response(405, code: "method_not_allowed", message: "the route exists, not this method")
+            var response = ErrorBody.response(
+                405, code: "method_not_allowed", message: "the route exists, not this method")
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             answer(responder, route: "unmatched", response)
         case .found(let route, let parameters):
             if route.access == .admin && !authenticator.isAdmin(request) {
-                return answer(responder, route: route.metricName, ErrorBody.response(
-                    401, code: "unauthorized", message: "this route needs the admin token as a bearer token"))
+                return answer(
+                    responder, route: route.metricName,
+                    ErrorBody.response(
+                        401, code: "unauthorized", message: "this route needs the admin token as a bearer token"))
             }
             let metrics = metrics
             let name = route.metricName
-            route.handler(RouteRequest(request: request, parameters: parameters) { response in
-                metrics.requests.increment(labels: [name, String(response.status)])
-                responder.respond(response)
-            })
+            route.handler(
+                RouteRequest(request: request, parameters: parameters) { response in
+                    metrics.requests.increment(labels: [name, String(response.status)])
+                    responder.respond(response)
+                })
         }
     }
 

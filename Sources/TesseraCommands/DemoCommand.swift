@@ -15,7 +15,8 @@ enum DemoCommand {
         let arguments = try Arguments(
             words, options: ServerConnection.options.union(["people", "days", "seed", "write-key", "connections"]))
         let connection = try ServerConnection(arguments)
-        let writeKey = try arguments.options["write-key"]
+        let writeKey =
+            try arguments.options["write-key"]
             ?? connection.secret(named: "default-write-key", hint: "pass --write-key or --data")
         let people = try arguments.integer("people", default: 1_000, in: 1...100_000_000)
         let days = try arguments.integer("days", default: 30, in: 1...3650)
@@ -32,7 +33,9 @@ enum DemoCommand {
     }
 
     /// Sends the whole history and returns how many messages the server acknowledged.
-    static func send(_ history: DemoHistory, to connection: ServerConnection, writeKey: String, connections: Int) throws -> Int {
+    static func send(_ history: DemoHistory, to connection: ServerConnection, writeKey: String, connections: Int) throws
+        -> Int
+    {
         let authorization = "Basic " + Data((writeKey + ":").utf8).base64EncodedString()
         let progress = ProgressBar(total: history.estimatedMessageCount, label: "demo")
         let shared = Shared(DemoFeed(history: history, progress: progress))

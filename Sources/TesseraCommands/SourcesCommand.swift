@@ -21,7 +21,8 @@ enum SourcesCommand {
             let sources = try store.sources()
             print(table(sources))
         case ("add", 2):
-            let source = try await store.addSource(name: arguments.positionals[1], writeKey: RandomID.secret(prefix: "wk_"))
+            let source = try await store.addSource(
+                name: arguments.positionals[1], writeKey: RandomID.secret(prefix: "wk_"))
             print("Added source '\(source.name)' with write key \(source.writeKey)")
         case ("rotate-key", 2):
             guard try store.source(name: arguments.positionals[1]) != nil else {

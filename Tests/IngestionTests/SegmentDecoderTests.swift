@@ -49,7 +49,8 @@ private func body(_ record: CollectedRecord) throws -> JSONValue {
     @Test("a batch's sentAt applies to messages that carry none")
     func batchSentAt() throws {
         let request = try decode(
-            #"{"sentAt":"2025-01-01T00:00:10Z","batch":[{"type":"track","userId":"u","event":"e","timestamp":"2025-01-01T00:00:00Z"}]}"#)
+            #"{"sentAt":"2025-01-01T00:00:10Z","batch":[{"type":"track","userId":"u","event":"e","timestamp":"2025-01-01T00:00:00Z"}]}"#
+        )
         #expect(request.records.first?.timestamp == received.adding(milliseconds: -10_000))
     }
 
@@ -140,10 +141,12 @@ private func body(_ record: CollectedRecord) throws -> JSONValue {
         limits.maxStringBytes = 50
         limits.maxRecordBytes = 400
         let deep = #"{"userId":"u","traits":{"a":{"b":{"c":{"d":1}}}}}"#
-        let wide = #"{"userId":"u","traits":{"#
+        let wide =
+            #"{"userId":"u","traits":{"#
             + (0..<30).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}}"
         let long = #"{"userId":"u","traits":{"bio":""# + String(repeating: "x", count: 60) + #""}}"#
-        let large = #"{"userId":"u","traits":{"#
+        let large =
+            #"{"userId":"u","traits":{"#
             + (0..<9).map { "\"k\($0)\":\"" + String(repeating: "y", count: 45) + "\"" }.joined(separator: ",") + "}}"
         let cases: [(String, Rejection.Code)] = [
             (deep, .tooDeep), (wide, .tooManyFields), (long, .stringTooLong), (large, .recordTooLarge),

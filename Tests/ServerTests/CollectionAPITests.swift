@@ -41,7 +41,8 @@ import Testing
     func partialBatchAndReplay() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let batch = #"{"batch":[{"type":"track","userId":"u","event":"a"},{"type":"track","userId":"u"},"#
+        let batch =
+            #"{"batch":[{"type":"track","userId":"u","event":"a"},{"type":"track","userId":"u"},"#
             + #"{"type":"identify","anonymousId":"x","traits":{"plan":"pro"}}]}"#
         let answer = try await server.send("POST", "/v1/batch", body: batch)
         #expect(answer.status == 200)
@@ -51,7 +52,8 @@ import Testing
         #expect(rejected[0]["index"] == 1 && rejected[0]["field"] == "event" && rejected[0]["code"] == "missing_field")
         #expect(try await server.allEvents().count == 2)
 
-        let letters = try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
+        let letters =
+            try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
         let letter = try #require(letters.first)
         #expect(letters.count == 1 && letter["index"] == 1 && letter["route"] == "/v1/batch")
         let id = try #require(letter["id"]?.intValue)
@@ -66,7 +68,8 @@ import Testing
         defer { server.finish() }
         let message = #"{"userId":"u9","event":"Product Viewed"}"#
         #expect(try await server.send("POST", "/v1/track", body: message, auth: .basic("wk_old")).status == 401)
-        let letters = try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
+        let letters =
+            try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
         let letter = try #require(letters.first)
         #expect(letter["code"] == "unauthorized" && letter["sourceId"] == .null)
         let id = try #require(letter["id"]?.intValue)
@@ -74,7 +77,8 @@ import Testing
         let replayed = try await server.send("POST", "/v1/dead-letters/\(id)/replay?source=default", auth: .admin)
         #expect(replayed.status == 200)
         #expect(try await server.allEvents().first?["userId"] == "u9")
-        #expect(try await server.send("POST", "/v1/dead-letters/\(id)/replay?source=default", auth: .admin).status == 409)
+        #expect(
+            try await server.send("POST", "/v1/dead-letters/\(id)/replay?source=default", auth: .admin).status == 409)
         let after = try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?[0]
         #expect(after?["replayedAt"]?.stringValue != nil)
     }
@@ -85,12 +89,14 @@ import Testing
         defer { server.finish() }
         let notJSON = try await server.send("POST", "/v1/track", body: #"{"userId": "u", "event": }"#)
         #expect(notJSON.status == 400 && notJSON.json["error"]?["code"] == "invalid_json")
-        let badUTF8 = try await server.send("POST", "/v1/track", bytes: Array(#"{"userId":"u","event":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))
+        let badUTF8 = try await server.send(
+            "POST", "/v1/track", bytes: Array(#"{"userId":"u","event":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))
         #expect(badUTF8.status == 400 && badUTF8.json["error"]?["code"] == "invalid_utf8")
         let wrongType = try await server.send("POST", "/v1/identify", body: #"{"userId":"u","traits":"vip"}"#)
         #expect(wrongType.status == 400)
         #expect(wrongType.json["error"]?["code"] == "wrong_type" && wrongType.json["error"]?["field"] == "traits")
-        let letters = try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
+        let letters =
+            try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
         #expect(letters.count == 3)
         #expect(letters.contains { $0["bodyBase64"] != nil }, "bytes that are not UTF-8 are kept in base64")
     }
@@ -100,11 +106,13 @@ import Testing
         let server = try await RunningServer()
         defer { server.finish() }
         let big = String(repeating: "x", count: 600 * 1024)
-        let tooLarge = try await server.send("POST", "/v1/track", body: #"{"userId":"u","event":"e","properties":{"p":"\#(big)"}}"#)
+        let tooLarge = try await server.send(
+            "POST", "/v1/track", body: #"{"userId":"u","event":"e","properties":{"p":"\#(big)"}}"#)
         #expect(tooLarge.status == 413)
         let record = String(repeating: "y", count: 10_000)
         let properties = (0..<4).map { "\"p\($0)\":\"\(record)\"" }.joined(separator: ",")
-        let oversize = try await server.send("POST", "/v1/track", body: #"{"userId":"u","event":"e","properties":{\#(properties)}}"#)
+        let oversize = try await server.send(
+            "POST", "/v1/track", body: #"{"userId":"u","event":"e","properties":{\#(properties)}}"#)
         #expect(oversize.status == 400 && oversize.json["error"]?["code"] == "record_too_large")
     }
 
@@ -112,7 +120,9 @@ import Testing
     func eventPaging() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let batch = "{\"batch\":[" + (0..<25).map { #"{"type":"track","userId":"u","event":"e\#($0)"}"# }
+        let batch =
+            "{\"batch\":["
+            + (0..<25).map { #"{"type":"track","userId":"u","event":"e\#($0)"}"# }
             .joined(separator: ",") + "]}"
         #expect(try await server.send("POST", "/v1/batch", body: batch).status == 200)
         let first = try await server.send("GET", "/v1/events?limit=10", auth: .admin).json
@@ -121,7 +131,9 @@ import Testing
         let next = try #require(first["next"]?.intValue)
         let second = try await server.send("GET", "/v1/events?limit=10&after=\(next)", auth: .admin).json
         #expect(second["events"]?[0]?["event"] == "e10")
-        #expect(try await server.send("GET", "/v1/events?source=default&limit=100", auth: .admin).json["events"]?.arrayValue?.count == 25)
+        #expect(
+            try await server.send("GET", "/v1/events?source=default&limit=100", auth: .admin).json["events"]?
+                .arrayValue?.count == 25)
         #expect(try await server.send("GET", "/v1/events?source=nope", auth: .admin).status == 404)
         #expect(try await server.send("GET", "/v1/events?limit=0", auth: .admin).status == 400)
         #expect(try await server.send("GET", "/v1/events").status == 401)
@@ -137,13 +149,16 @@ import Testing
         let message = #"{"anonymousId":"d1","name":"Home"}"#
         #expect(try await server.send("POST", "/v1/screen", body: message, auth: .basic(key)).status == 200)
         #expect(try await server.send("POST", "/v1/sources", body: #"{"name":"ios-app"}"#, auth: .admin).status == 409)
-        #expect(try await server.send("POST", "/v1/sources", body: #"{"name":"bad name!"}"#, auth: .admin).status == 400)
+        #expect(
+            try await server.send("POST", "/v1/sources", body: #"{"name":"bad name!"}"#, auth: .admin).status == 400)
         let rotated = try await server.send("POST", "/v1/sources/ios-app/rotate-key", auth: .admin)
         #expect(rotated.status == 200)
         #expect(try await server.send("POST", "/v1/screen", body: message, auth: .basic(key)).status == 401)
         let newKey = try #require(rotated.json["writeKey"]?.stringValue)
         #expect(try await server.send("POST", "/v1/screen", body: message, auth: .basic(newKey)).status == 200)
-        let names = try await server.send("GET", "/v1/sources", auth: .admin).json["sources"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        let names = try await server.send("GET", "/v1/sources", auth: .admin).json["sources"]?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
         #expect(names == ["default", "ios-app"])
     }
 

@@ -16,8 +16,11 @@ import Testing
                 let concrete = path.replacingOccurrences(of: "{id}", with: "1")
                     .replacingOccurrences(of: "{name}", with: "default")
                 let security = operation["security"]?[0]?.objectValue?.keys.first
-                let auth: RunningServer.Auth = security == "adminToken" ? .admin : security == "writeKey" ? .writeKey : .none
-                let body = method == "post" ? #"{"userId":"u","event":"e","previousId":"p","groupId":"g","batch":[],"name":"n"}"# : nil
+                let auth: RunningServer.Auth =
+                    security == "adminToken" ? .admin : security == "writeKey" ? .writeKey : .none
+                let body =
+                    method == "post"
+                    ? #"{"userId":"u","event":"e","previousId":"p","groupId":"g","batch":[],"name":"n"}"# : nil
                 let answer = try await server.send(method.uppercased(), concrete, body: body, auth: auth)
                 let documented = operation["responses"]?.objectValue?.keys.map { $0 } ?? []
                 #expect(documented.contains(String(answer.status)), "\(method) \(path) answered \(answer.status)")

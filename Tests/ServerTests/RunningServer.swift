@@ -49,8 +49,9 @@ final class RunningServer: Sendable {
         _ method: String, _ path: String, body: String? = nil, bytes: [UInt8]? = nil,
         auth: Auth = .writeKey, headers: [(String, String)] = []
     ) async throws -> Answer {
-        let request = SendableRequest(method: method, path: path, body: bytes ?? Array((body ?? "").utf8),
-                                      hasBody: body != nil || bytes != nil, auth: auth, headers: headers)
+        let request = SendableRequest(
+            method: method, path: path, body: bytes ?? Array((body ?? "").utf8),
+            hasBody: body != nil || bytes != nil, auth: auth, headers: headers)
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result { try self.sendBlocking(request) })

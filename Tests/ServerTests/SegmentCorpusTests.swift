@@ -91,7 +91,8 @@ import Testing
             #expect(answer.json["error"]?["code"] == "invalid_json")
             #expect(answer.json["error"]?["message"]?.stringValue?.isEmpty == false)
         }
-        let letters = try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
+        let letters =
+            try await server.send("GET", "/v1/dead-letters", auth: .admin).json["deadLetters"]?.arrayValue ?? []
         #expect(letters.count == files.count)
         #expect(try await server.allEvents().isEmpty)
     }

@@ -18,12 +18,18 @@ import Testing
         "components/datatypes/b2b/organization.example.1.json": (profile, ["xdm:organizations", "0"]),
         "components/datatypes/consent/consent-preferences.example.1.json": (profile, ["xdm:consentsAndPreferences"]),
         "components/datatypes/consent/consentstring.example.1.json": (experienceEvent, ["xdm:consentStrings", "0"]),
-        "components/datatypes/consent/marketing-field-basic.example.1.json": (profile, ["xdm:consents", "xdm:marketing", "xdm:email"]),
-        "components/datatypes/consent/marketing-field-subscription.example.1.json": (profile, ["xdm:consents", "xdm:marketing", "xdm:push"]),
+        "components/datatypes/consent/marketing-field-basic.example.1.json": (
+            profile, ["xdm:consents", "xdm:marketing", "xdm:email"]
+        ),
+        "components/datatypes/consent/marketing-field-subscription.example.1.json": (
+            profile, ["xdm:consents", "xdm:marketing", "xdm:push"]
+        ),
         "components/datatypes/data/order.example.1.json": (experienceEvent, ["xdm:commerce", "xdm:order"]),
         "components/datatypes/device.example.1.json": (experienceEvent, ["xdm:device"]),
         "components/datatypes/environment.example.1.json": (experienceEvent, ["xdm:environment"]),
-        "components/datatypes/identity.example.1.json": (experienceEvent, ["xdm:endUserIDs", "xdm:_experience", "xdm:aaid"]),
+        "components/datatypes/identity.example.1.json": (
+            experienceEvent, ["xdm:endUserIDs", "xdm:_experience", "xdm:aaid"]
+        ),
         "components/datatypes/identityitem.example.1.json": (profile, ["xdm:identityMap", "ECID", "0"]),
         "components/datatypes/marketing/commerce.example.1.json": (experienceEvent, ["xdm:commerce"]),
         "components/datatypes/productlistitem.example.1.json": (experienceEvent, ["xdm:productListItems", "0"]),
@@ -111,11 +117,13 @@ import Testing
     func refusesMalformed() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let badMap = try await server.send("POST", "/v1/xdm", body: #"{"xdm:identityMap":{"ECID":[{"xdm:primary":true}]}}"#)
+        let badMap = try await server.send(
+            "POST", "/v1/xdm", body: #"{"xdm:identityMap":{"ECID":[{"xdm:primary":true}]}}"#)
         #expect(badMap.status == 400)
         #expect(badMap.json["error"]?["code"] == "invalid_identity_map")
         #expect(badMap.json["error"]?["field"] == "identityMap.ECID[0].id")
-        let device = try await server.send("POST", "/v1/xdm", bytes: try TestData.bytes("xdm/components/datatypes/device.example.1.json"))
+        let device = try await server.send(
+            "POST", "/v1/xdm", bytes: try TestData.bytes("xdm/components/datatypes/device.example.1.json"))
         #expect(device.status == 400)
         #expect(device.json["error"]?["code"] == "unknown_xdm_class")
     }

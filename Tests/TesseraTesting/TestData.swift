@@ -12,7 +12,9 @@ public enum TestData {
     /// `shared/testdata`, or `TESSERA_TESTDATA` when set.
     public static var root: String {
         if let override = ProcessInfo.processInfo.environment["TESSERA_TESTDATA"] { return override }
-        return URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/testdata").path
+        return URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent(
+            "shared/testdata"
+        ).path
     }
 
     /// The bytes of a file under the test data root.

@@ -60,7 +60,8 @@ enum DecodeBenchmark {
         for index in 0..<size {
             if index > 0 { text += "," }
             let n = number * size + index
-            text += #"{"type":"track","userId":"user-\#(n % 100_000)","anonymousId":"anon-\#(n % 100_000)","#
+            text +=
+                #"{"type":"track","userId":"user-\#(n % 100_000)","anonymousId":"anon-\#(n % 100_000)","#
                 + #""event":"Product Viewed","messageId":"bench-\#(n)","timestamp":"2026-12-03T10:00:00.000Z","#
                 + #""sentAt":"2026-12-03T10:00:01.000Z","properties":{"product_id":"sku-\#(n % 500)","#
                 + #""name":"Monopoly: 3rd Edition","price":19.99,"currency":"EUR","category":"Games","#
