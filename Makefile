@@ -34,6 +34,7 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks
 
 bench: bench-deps release
+	$(SWIFT) build -c release --product tessera-bench
 	Benchmarks/run.sh
 
 deps:

@@ -6,10 +6,10 @@ set -eu
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
-BINARY=.build/release/tessera
+BINARY=${TESSERA_BINARY:-.build/release/tessera}
+BENCH_BINARY=${TESSERA_BENCH_BINARY:-.build/release/tessera-bench}
 RESULTS=Benchmarks/results
 mkdir -p "$RESULTS"
-swift build -c release --product tessera-bench >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 token=adm_bench
@@ -62,7 +62,7 @@ run_wrk discard-batch /v1/batch 16
 run_wrk discard-single /v1/track 64
 stop_server
 
-.build/release/tessera-bench decode 2000 >"$RESULTS/decode.json"
+"$BENCH_BINARY" decode 2000 >"$RESULTS/decode.json"
 echo "decode: $(cat "$RESULTS/decode.json")"
 
 python3 - "$RESULTS" <<'PY'

@@ -14,6 +14,12 @@ local template = '{"type":"track","userId":"user-%d","anonymousId":"anon-%d","ev
 local threads = {}
 local next_id = 1
 
+-- Defaults for the main Lua state, where wrk calls request() once before any thread's init().
+path = os.getenv("TESSERA_PATH") or "/v1/batch"
+size = tonumber(os.getenv("TESSERA_BATCH") or "100")
+prefix = "main"
+counter = 0
+
 function setup(thread)
     thread:set("id", next_id)
     next_id = next_id + 1

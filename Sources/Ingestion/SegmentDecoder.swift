@@ -122,25 +122,26 @@ public struct SegmentDecoder: Sendable {
         let messageID = try identifier(message.member("messageId"), field: "messageId")
         let finalMessageID = messageID ?? RandomID.uuid()
 
-        var overrides: [(key: String, value: JSONValue?)] = [
-            ("type", .string(call.rawValue)),
-            ("messageId", .string(finalMessageID)),
-            ("timestamp", .string(times.corrected.iso8601)),
-            ("receivedAt", .string(receivedAt.iso8601)),
-            ("action", nil), ("user_id", nil), ("anonymous_id", nil), ("previous_id", nil),
-            ("writeKey", nil),
+        var overrides: [JSONOverride] = [
+            JSONOverride("type", .string(call.rawValue)),
+            JSONOverride("messageId", .string(finalMessageID)),
+            JSONOverride("timestamp", .timestamp(times.corrected)),
+            JSONOverride("receivedAt", .timestamp(receivedAt)),
+            JSONOverride("action", nil), JSONOverride("user_id", nil), JSONOverride("anonymous_id", nil),
+            JSONOverride("previous_id", nil), JSONOverride("writeKey", nil),
         ]
-        if let userID = fields.userID { overrides.append(("userId", .string(userID))) }
-        if let anonymousID = fields.anonymousID { overrides.append(("anonymousId", .string(anonymousID))) }
-        if let previousID = fields.previousID { overrides.append(("previousId", .string(previousID))) }
-        if let groupID = fields.groupID { overrides.append(("groupId", .string(groupID))) }
-        if let original = times.original { overrides.append(("originalTimestamp", .string(original))) }
-        if let sentAt = times.sentAt { overrides.append(("sentAt", .string(sentAt))) }
+        overrides.reserveCapacity(16)
+        if let userID = fields.userID { overrides.append(JSONOverride("userId", .string(userID))) }
+        if let anonymousID = fields.anonymousID { overrides.append(JSONOverride("anonymousId", .string(anonymousID))) }
+        if let previousID = fields.previousID { overrides.append(JSONOverride("previousId", .string(previousID))) }
+        if let groupID = fields.groupID { overrides.append(JSONOverride("groupId", .string(groupID))) }
+        if let original = times.original { overrides.append(JSONOverride("originalTimestamp", .string(original))) }
+        if let sentAt = times.sentAt { overrides.append(JSONOverride("sentAt", .string(sentAt))) }
         if let context = try shared.mergedContext(with: message.member("context")) {
-            overrides.append(("context", context))
+            overrides.append(JSONOverride("context", .value(context)))
         }
         if let integrations = shared.integrations, message.member("integrations") == nil {
-            overrides.append(("integrations", integrations))
+            overrides.append(JSONOverride("integrations", .value(integrations)))
         }
 
         var writer = JSONWriter(capacity: 1024)

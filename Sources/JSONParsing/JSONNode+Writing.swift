@@ -1,4 +1,5 @@
 internal import CSimdJSON
+import Glibc
 public import TesseraCore
 
 extension JSONNode {
@@ -52,48 +53,82 @@ extension JSONNode {
     ///   - overrides: keys with their new values, or nil to remove the member.
     /// - Complexity: O(n + m × k) for a subtree of n values with m members and k overrides.
     public func write(to writer: inout JSONWriter, overriding overrides: [(key: String, value: JSONValue?)]) {
-        guard kind == .object else { return write(to: &writer) }
+        var arena: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for (key, _) in overrides {
+            ranges.append(arena.count..<arena.count + key.utf8.count)
+            arena.append(contentsOf: key.utf8)
+        }
+        arena.withUnsafeBytes { base in
+            let entries = zip(overrides, ranges).map { override, range in
+                JSONOverride.Entry(
+                    key: UnsafeRawBufferPointer(rebasing: base[range]), value: override.value.map { .value($0) })
+            }
+            write(to: &writer, entries: entries)
+        }
+    }
 
-        var keys: [[UInt8]] = []
-        var values: [JSONValue?] = []
-        for (key, value) in overrides {
-            let bytes = Array(key.utf8)
-            if let existing = keys.firstIndex(of: bytes) {
-                values[existing] = value
-            } else {
-                keys.append(bytes)
-                values.append(value)
+    /// Writes this object with some top-level members replaced, removed or added, as
+    /// `write(to:overriding:)` does, for overrides whose keys are literals: the hot path of collection,
+    /// where building key and value Strings per record would cost more than the writing itself.
+    ///
+    /// - Complexity: O(n + m × k) for a subtree of n values with m members and k overrides.
+    public func write(to writer: inout JSONWriter, overriding overrides: [JSONOverride]) {
+        let entries = overrides.map { override in
+            JSONOverride.Entry(
+                key: UnsafeRawBufferPointer(start: override.key.utf8Start, count: override.key.utf8CodeUnitCount),
+                value: override.value)
+        }
+        write(to: &writer, entries: entries)
+    }
+
+    private func write(to writer: inout JSONWriter, entries: [JSONOverride.Entry]) {
+        guard kind == .object else { return write(to: &writer) }
+        var latest = entries
+        for (position, entry) in entries.enumerated() {
+            if let first = latest.firstIndex(where: { $0.key.elementsEqual(entry.key) }), first != position {
+                latest[first].value = entry.value
+                latest[position].isActive = false
             }
         }
 
-        var written = [Bool](repeating: false, count: keys.count)
+        var written = [Bool](repeating: false, count: latest.count)
         var isFirst = true
+        let nodes = storage.nodes
         writer.beginObject()
-        for child in members.indices.lazy.map({ JSONNode(storage: storage, index: $0.position) }) {
-            let key = child.node.key
-            let match = keys.firstIndex { bytes in bytes.withUnsafeBytes { storage.bytes(of: key, equal: $0) } }
-            guard let match else {
+        var position = index + 1
+        while position < end {
+            let node = nodes[position]
+            let child = JSONNode(storage: storage, index: position)
+            position = Int(node.end)
+            let match = storage.withBytes(of: node.key) { key in
+                latest.firstIndex { entry in
+                    entry.isActive && entry.key.count == key.count
+                        && (key.count == 0 || memcmp(entry.key.baseAddress!, key.baseAddress!, key.count) == 0)
+                }
+            }
+            if let match {
+                guard !written[match] else { continue }
+                written[match] = true
+                guard let value = latest[match].value else { continue }
                 if !isFirst { writer.writeComma() }
                 isFirst = false
-                writeKey(of: child.node, to: &writer)
+                writeKey(of: node, to: &writer)
+                value.write(to: &writer)
+            } else {
+                if !isFirst { writer.writeComma() }
+                isFirst = false
+                writeKey(of: node, to: &writer)
                 child.write(to: &writer)
-                continue
             }
-            guard !written[match] else { continue }
-            written[match] = true
-            guard let value = values[match] else { continue }
-            if !isFirst { writer.writeComma() }
-            isFirst = false
-            writeKey(of: child.node, to: &writer)
-            writer.write(value)
         }
-        for (match, bytes) in keys.enumerated() where !written[match] {
-            guard let value = values[match] else { continue }
+        for (match, entry) in latest.enumerated() where !written[match] && entry.isActive {
+            guard let value = entry.value else { continue }
             if !isFirst { writer.writeComma() }
             isFirst = false
-            bytes.withUnsafeBytes { writer.writeString(utf8: $0) }
-            writer.writeRaw(CollectionOfOne(UInt8(ascii: ":")))
-            writer.write(value)
+            writer.writeString(utf8: entry.key)
+            writer.writeByte(UInt8(ascii: ":"))
+            value.write(to: &writer)
         }
         writer.endObject()
     }
@@ -101,7 +136,7 @@ extension JSONNode {
     /// Writes `"key":` for a member node.
     private func writeKey(of node: tj_node, to writer: inout JSONWriter) {
         storage.withBytes(of: node.key) { writer.writeString(utf8: $0) }
-        writer.writeRaw(CollectionOfOne(UInt8(ascii: ":")))
+        writer.writeByte(UInt8(ascii: ":"))
     }
 
     /// Writes a scalar, or the opening bracket of a container; returns whether it was a container.
@@ -136,5 +171,42 @@ extension JSONNode {
     /// has a fraction or an exponent (`1.0`, `0.1`, `1e-05`, `1e+20`). Parsed doubles are finite.
     static func text(of number: Double) -> String {
         number.isFinite ? number.description : "null"
+    }
+}
+
+/// One top-level member to replace, remove or add when writing an object; see
+/// `JSONNode.write(to:overriding:)`.
+public struct JSONOverride: Sendable {
+    /// The new value of a member.
+    public enum Value: Sendable {
+        case string(String)
+        /// A time, written as an ISO-8601 string with milliseconds.
+        case timestamp(Timestamp)
+        case value(JSONValue)
+
+        func write(to writer: inout JSONWriter) {
+            switch self {
+            case .string(let text): writer.writeString(text)
+            case .timestamp(let time): writer.writeTimestamp(time)
+            case .value(let value): writer.write(value)
+            }
+        }
+    }
+
+    public let key: StaticString
+    /// The new value, or nil to leave the member out.
+    public let value: Value?
+
+    public init(_ key: StaticString, _ value: Value?) {
+        self.key = key
+        self.value = value
+    }
+
+    /// An override with its key as bytes, so that String and literal keys share one writer. The
+    /// bytes are a literal's static storage or a buffer the caller keeps alive while writing.
+    struct Entry {
+        var key: UnsafeRawBufferPointer
+        var value: Value?
+        var isActive = true
     }
 }

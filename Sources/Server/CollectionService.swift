@@ -129,6 +129,10 @@ final class CollectionService: Sendable {
                 CollectionService.count(receipt, records: records, metrics: metrics)
                 let stored = receipt.outcomes.filter { $0 != .duplicate }.count
                 respond(.json(200, ["success": true, "replayed": .int(Int64(stored)), "id": .int(letter.id)]))
+            case .failure(let error) where error.kind == .conflict:
+                respond(ErrorBody.response(409, code: "already_replayed", message: "it was replayed already"))
+            case .failure(let error) where error.kind == .notFound:
+                respond(ErrorBody.response(404, code: "not_found", message: "no dead letter has that id"))
             case .failure:
                 respond(ErrorBody.storageUnavailable())
             }

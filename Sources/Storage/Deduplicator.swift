@@ -61,8 +61,8 @@ final class Deduplicator {
         let version = try currentDataVersion()
         if version != dataVersion {
             // What another process committed stays, even if this transaction is rolled back.
+            defer { shared.state.withLock { $0.commit() } }
             try catchUp(cutoff: now.milliseconds - window)
-            shared.state.withLock { $0.commit() }
             dataVersion = version
         }
         lastFirstSeen = max(lastFirstSeen, now.milliseconds)
@@ -84,7 +84,9 @@ final class Deduplicator {
     }
 
     /// Logs the key of a record just stored as event `sequence`.
-    func log(_ record: IncomingRecord, hash: UInt64, replacing: Int64?, sequence: Int64, at firstSeen: Timestamp) throws {
+    func log(
+        _ record: IncomingRecord, hash: UInt64, replacing: Int64?, sequence: Int64, at firstSeen: Timestamp
+    ) throws {
         let statement = statements.insert
         try statement.bind(record.sourceID, at: 1)
         try statement.bind(record.messageID, at: 2)
@@ -170,7 +172,8 @@ final class Deduplicator {
     private func index(row: Int64, sourceID: Int64, messageID: String) throws {
         let hash = DedupeIndex.hash(sourceID: sourceID, messageID: messageID)
         let candidates = shared.state.withLock { $0.candidates(hash) }
-        for candidate in candidates where try firstSeen(row: candidate, sourceID: sourceID, messageID: messageID) != nil {
+        for candidate in candidates {
+            guard try firstSeen(row: candidate, sourceID: sourceID, messageID: messageID) != nil else { continue }
             shared.state.withLock { $0.replace(hash, old: candidate, new: row) }
             return
         }
@@ -205,7 +208,8 @@ extension Deduplicator {
             func compile(_ sql: String) throws -> SQLiteStatement { try connection.prepare(sql, cached: false) }
             insert = try compile(
                 "INSERT INTO dedupe_keys (source_id, message_id, first_seen, sequence) VALUES (?1, ?2, ?3, ?4)")
-            verify = try compile("SELECT first_seen FROM dedupe_keys WHERE id = ?1 AND source_id = ?2 AND message_id = ?3")
+            verify = try compile(
+                "SELECT first_seen FROM dedupe_keys WHERE id = ?1 AND source_id = ?2 AND message_id = ?3")
             after = try compile(
                 "SELECT id, source_id, message_id, first_seen FROM dedupe_keys WHERE id > ?1 ORDER BY id")
             oldest = try compile("SELECT id, source_id, message_id, first_seen FROM dedupe_keys ORDER BY id LIMIT ?1")

@@ -57,7 +57,8 @@ final class GroupCommitter {
         self.purgeChunk = max(1, configuration.dedupePurgeChunk)
         self.purgeDueAt = clock.now()
         self.statements = try Statements(connection)
-        self.deduplicator = try Deduplicator(connection: connection, window: configuration.dedupeWindow, now: purgeDueAt)
+        self.deduplicator = try Deduplicator(
+            connection: connection, window: configuration.dedupeWindow, now: purgeDueAt)
     }
 
     // MARK: Group commits
@@ -104,6 +105,7 @@ final class GroupCommitter {
 
     private func attempt(_ batches: [CommitBatch]) -> Attempt {
         let started = ContinuousClock.now
+        let purgeDueBefore = purgeDueAt
         var mark: Deduplicator.Mark?
         var writing: Int?
         do {
@@ -130,6 +132,7 @@ final class GroupCommitter {
             if let mark {
                 deduplicator.rollback(to: mark)
             }
+            purgeDueAt = purgeDueBefore  // a purge that was rolled back is still due
             let failure = error as? StorageError ?? StorageError(code: 0, message: "commit failed", underlying: error)
             guard let writing, Self.failsOnlyItsBatch(failure) else { return .failed(failure) }
             return .batchFailed(writing, failure)
@@ -277,9 +280,9 @@ final class GroupCommitter {
 
     /// Runs a due purge chunk in a transaction of its own, for when no records arrive.
     func purgeWhileIdle() {
-        guard clock.now() >= purgeDueAt else { return }
-        var mark: Deduplicator.Mark?
         let now = clock.now()
+        guard now >= purgeDueAt else { return }
+        var mark: Deduplicator.Mark?
         do {
             try statements.begin.run()
             let logTime = try deduplicator.beginCommit(at: now)
@@ -293,7 +296,8 @@ final class GroupCommitter {
                 deduplicator.rollback(to: mark)
             }
             purgeDueAt = now.adding(milliseconds: purgeInterval)
-            logger.warning("dedupe key purge failed", metadata: ["error.code": "\((error as? StorageError)?.code ?? 0)"])
+            logger.warning(
+                "dedupe key purge failed", metadata: ["error.code": "\((error as? StorageError)?.code ?? 0)"])
         }
     }
 

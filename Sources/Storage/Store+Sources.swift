@@ -77,7 +77,10 @@ extension Store {
     public func setSetting(_ key: String, _ value: String) async throws {
         try await transaction { connection in
             let statement = try connection.prepare(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                """
+                INSERT INTO settings (key, value) VALUES (?1, ?2)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """)
             try statement.bind(key, at: 1)
             try statement.bind(value, at: 2)
             try statement.run()

@@ -29,6 +29,9 @@ public final class Store: Sendable {
         /// The most records (plus dead letters) in one commit; a single larger batch still commits whole.
         public var maxRecordsPerCommit: Int = 10_000
         /// How long a `(sourceID, messageID)` pair keeps later records with the same pair out.
+        ///
+        /// The keys within the window are indexed in memory (about 20–45 bytes each) and read back
+        /// from the database when the store opens, so the window bounds both memory and start-up time.
         public var dedupeWindow: Duration = .seconds(7 * 24 * 3600)
         /// How often the writer starts deleting dedupe keys older than the window.
         public var dedupePurgeInterval: Duration = .seconds(300)
@@ -183,7 +186,9 @@ public final class Store: Sendable {
         readPool.close()
     }
 
-    private static func configureWriteConnection(_ connection: SQLiteConnection, _ configuration: Configuration) throws {
+    private static func configureWriteConnection(
+        _ connection: SQLiteConnection, _ configuration: Configuration
+    ) throws {
         try connection.execute("PRAGMA busy_timeout = \(configuration.busyTimeout.milliseconds)")
         let mode = try connection.prepare("PRAGMA journal_mode = WAL", cached: false).queryFirst { $0.string(at: 0) }
         guard mode?.lowercased() == "wal" else {

@@ -33,7 +33,6 @@ final class Writer: @unchecked Sendable {
     /// Starts the writer thread.
     func start() {
         let thread = Thread { [self] in run() }
-        thread.name = "tessera-writer"
         thread.start()
     }
 
@@ -83,6 +82,8 @@ final class Writer: @unchecked Sendable {
     }
 
     private func run() {
+        // Set from the thread itself, Foundation also names the OS thread (for `top -H` and profilers).
+        Thread.current.name = "tessera-writer"
         condition.lock()
         writerThread = pthread_self()
         while true {

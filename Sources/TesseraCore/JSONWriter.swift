@@ -39,6 +39,9 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Appends one byte that is already valid JSON punctuation.
+    public mutating func writeByte(_ byte: UInt8) { bytes.append(byte) }
+
     public mutating func beginObject() { bytes.append(UInt8(ascii: "{")) }
     public mutating func endObject() { bytes.append(UInt8(ascii: "}")) }
     public mutating func beginArray() { bytes.append(UInt8(ascii: "[")) }
@@ -54,11 +57,34 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func writeInt(_ number: Int64) {
-        bytes.append(contentsOf: String(number).utf8)
+        if number < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            writeUInt(number.magnitude)
+        } else {
+            writeUInt(UInt64(number))
+        }
     }
 
+    /// Writes decimal digits without building a String.
     public mutating func writeUInt(_ number: UInt64) {
-        bytes.append(contentsOf: String(number).utf8)
+        guard number >= 10 else { return bytes.append(UInt8(ascii: "0") + UInt8(number)) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var remaining = number
+            var start = 20
+            while remaining > 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
+    }
+
+    /// Writes a time as a quoted ISO-8601 string with milliseconds, without building a String.
+    public mutating func writeTimestamp(_ time: Timestamp) {
+        bytes.append(UInt8(ascii: "\""))
+        time.appendISO8601(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// Writes a double; integral values print without a fraction, non-finite values as `null`.
@@ -76,6 +102,16 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: json)
     }
 
+    /// Appends bytes that are already valid JSON, in one copy.
+    public mutating func writeRaw(_ json: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// Appends bytes that are already valid JSON, in one copy.
+    public mutating func writeRaw(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+    }
+
     public mutating func writeString(_ text: String) {
         var text = text
         text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0)) }
@@ -83,19 +119,50 @@ public struct JSONWriter: Sendable {
 
     /// Writes a string given as UTF-8 bytes, escaping quotes, backslashes and control characters.
     ///
+    /// Scans eight bytes at a time for bytes that need escaping (a SWAR test on 64-bit words), so that
+    /// the common case — long runs of plain text — costs about one instruction per byte.
+    ///
     /// - Complexity: O(n) in the byte count; runs without escapes are appended in one copy.
     public mutating func writeString(utf8: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
+        let count = utf8.count
         var runStart = 0
-        for index in 0..<utf8.count {
+        var index = 0
+        while index < count {
+            if index + 8 <= count {
+                let word = UInt64(littleEndian: utf8.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                if !JSONWriter.needsEscape(word) {
+                    index += 8
+                    continue
+                }
+            }
             let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < index { bytes.append(contentsOf: utf8[runStart..<index]) }
-            appendEscape(for: byte)
-            runStart = index + 1
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                if runStart < index {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<index]))
+                }
+                appendEscape(for: byte)
+                runStart = index + 1
+            }
+            index += 1
         }
-        if runStart < utf8.count { bytes.append(contentsOf: utf8[runStart..<utf8.count]) }
+        if runStart < count {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<count]))
+        }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes in `word` is a control character, `"` or `\`.
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        return (control | hasQuote | hasBackslash) != 0
     }
 
     private mutating func appendEscape(for byte: UInt8) {

@@ -18,7 +18,9 @@ struct DeadLetterTests {
             let receipt = try await store.submit(
                 CommitBatch(
                     records: [record("m-1", source: source.id)],
-                    deadLetters: [deadLetter(source: source.id), deadLetter(source: nil, code: "unknown_write_key", index: nil)]))
+                    deadLetters: [
+                        deadLetter(source: source.id), deadLetter(source: nil, code: "unknown_write_key", index: nil),
+                    ]))
             #expect(receipt.deadLetterIDs.count == 2)
 
             let first = try #require(try store.deadLetter(id: receipt.deadLetterIDs[0]))
@@ -37,7 +39,8 @@ struct DeadLetterTests {
             #expect(second.sourceID == nil && second.index == nil && second.code == "unknown_write_key")
             #expect(try store.deadLetter(id: 999) == nil)
             #expect(try store.deadLetters(after: nil, limit: 10).map(\.id) == receipt.deadLetterIDs)
-            #expect(try store.deadLetters(after: receipt.deadLetterIDs[0], limit: 10).map(\.id) == [receipt.deadLetterIDs[1]])
+            let afterFirst = try store.deadLetters(after: receipt.deadLetterIDs[0], limit: 10)
+            #expect(afterFirst.map(\.id) == [receipt.deadLetterIDs[1]])
         }
     }
 
@@ -46,7 +49,8 @@ struct DeadLetterTests {
         let clock = ManualClock()
         try await withStore(clock: clock) { store, _ in
             let source = try await store.addSource(name: "web", writeKey: "key-web")
-            let id = try #require(try await store.submit(CommitBatch(deadLetters: [deadLetter(source: source.id)])).deadLetterIDs.first)
+            let id = try #require(
+                try await store.submit(CommitBatch(deadLetters: [deadLetter(source: source.id)])).deadLetterIDs.first)
 
             clock.advance(by: .seconds(30))
             let receipt = try await store.submit(
@@ -61,11 +65,14 @@ struct DeadLetterTests {
     func replayTwice() async throws {
         try await withStore { store, _ in
             let source = try await store.addSource(name: "web", writeKey: "key-web")
-            let id = try #require(try await store.submit(CommitBatch(deadLetters: [deadLetter(source: source.id)])).deadLetterIDs.first)
-            _ = try await store.submit(CommitBatch(records: [record("first", source: source.id)], replayedDeadLetters: [id]))
+            let id = try #require(
+                try await store.submit(CommitBatch(deadLetters: [deadLetter(source: source.id)])).deadLetterIDs.first)
+            _ = try await store.submit(
+                CommitBatch(records: [record("first", source: source.id)], replayedDeadLetters: [id]))
 
             let error = try await #require(throws: StorageError.self) {
-                try await store.submit(CommitBatch(records: [record("second", source: source.id)], replayedDeadLetters: [id]))
+                try await store.submit(
+                    CommitBatch(records: [record("second", source: source.id)], replayedDeadLetters: [id]))
             }
             #expect(error.kind == .conflict)
             #expect(try store.eventCount() == 1)
@@ -78,7 +85,8 @@ struct DeadLetterTests {
         try await withStore { store, _ in
             let source = try await store.addSource(name: "web", writeKey: "key-web")
             let error = try await #require(throws: StorageError.self) {
-                try await store.submit(CommitBatch(records: [record("x", source: source.id)], replayedDeadLetters: [42]))
+                try await store.submit(
+                    CommitBatch(records: [record("x", source: source.id)], replayedDeadLetters: [42]))
             }
             #expect(error.kind == .notFound)
             #expect(try store.eventCount() == 0)

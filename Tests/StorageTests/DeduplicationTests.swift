@@ -10,7 +10,8 @@ struct DeduplicationTests {
             let source = try await store.addSource(name: "web", writeKey: "key-web")
             let receipt = try await store.submit(
                 CommitBatch(records: [
-                    record("m-1", source: source.id), record("m-2", source: source.id), record("m-1", source: source.id),
+                    record("m-1", source: source.id), record("m-2", source: source.id),
+                    record("m-1", source: source.id),
                 ]))
             #expect(receipt.outcomes.count == 3)
             #expect(receipt.outcomes[2] == .duplicate)
@@ -42,7 +43,8 @@ struct DeduplicationTests {
             let source = try await store.addSource(name: "web", writeKey: "key-web")
             let completions = Completions()
             for index in 0..<4 {
-                store.submit(CommitBatch(records: [record("same", source: source.id)]), completion: completions.handler(index))
+                store.submit(
+                    CommitBatch(records: [record("same", source: source.id)]), completion: completions.handler(index))
             }
             let results = await completions.wait(for: 4)
             let outcomes = (0..<4).compactMap { try? results[$0]?.get().outcomes.first }

@@ -52,7 +52,9 @@ struct GroupCommitTests {
             let source = try await store.addSource(name: "web", writeKey: "key-web")
             let completions = Completions()
             for index in 0..<50 {
-                store.submit(CommitBatch(records: [record("m-\(index)", source: source.id)]), completion: completions.handler(index))
+                store.submit(
+                    CommitBatch(records: [record("m-\(index)", source: source.id)]),
+                    completion: completions.handler(index))
             }
             let results = await completions.wait(for: 50)
 
@@ -99,11 +101,13 @@ struct GroupCommitTests {
         try await withStore(configuration: configuration, onCommit: log.handler) { store, _ in
             let source = try await store.addSource(name: "web", writeKey: "key-web")
             let completions = Completions()
-            store.submit(CommitBatch(records: [record("good-1", source: source.id)]), completion: completions.handler(0))
+            store.submit(
+                CommitBatch(records: [record("good-1", source: source.id)]), completion: completions.handler(0))
             store.submit(
                 CommitBatch(records: [record("bad-ok", source: source.id), record("bad", source: 999)]),
                 completion: completions.handler(1))
-            store.submit(CommitBatch(records: [record("good-2", source: source.id)]), completion: completions.handler(2))
+            store.submit(
+                CommitBatch(records: [record("good-2", source: source.id)]), completion: completions.handler(2))
             let results = await completions.wait(for: 3)
 
             #expect((try? results[0]?.get()) != nil)

@@ -143,4 +143,3 @@ struct SQLiteConnectionTests {
         #expect(error.primaryCode == 14)
     }
 }
-

@@ -24,7 +24,8 @@ struct TemporaryDirectory {
     let path: String
 
     init() {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("tessera-storage-tests-\(RandomID.uuid())").path
     }
 

@@ -43,7 +43,8 @@ struct StoreLifecycleTests {
         let source = try await store.addSource(name: "web", writeKey: "key-web")
         let completions = Completions()
         for index in 0..<100 {
-            store.submit(CommitBatch(records: [record("m-\(index)", source: source.id)]), completion: completions.handler(index))
+            store.submit(
+                CommitBatch(records: [record("m-\(index)", source: source.id)]), completion: completions.handler(index))
         }
         store.close()  // returns only once the queue is drained; the 5 s window is not waited for
         let results = await completions.wait(for: 100, timeout: .zero)
@@ -149,7 +150,9 @@ struct StoreLifecycleTests {
                 item.body = Array(repeating: UInt8(ascii: "x"), count: 2_000)
                 return item
             }
-            let error = try await #require(throws: StorageError.self) { try await store.submit(CommitBatch(records: big)) }
+            let error = try await #require(throws: StorageError.self) {
+                try await store.submit(CommitBatch(records: big))
+            }
             #expect(error.primaryCode == 13)  // SQLITE_FULL
             #expect(try store.eventCount() == 0)
 

@@ -102,6 +102,10 @@ extension DemoHistory.Catalog {
         "Farrow", "Kingsley", "Lachance", "Mortensen", "Penhaligon", "Sorensen", "Trevelyan", "Winterbourne",
     ]
 
+    static let loyaltyTiers = [("bronze", 60), ("silver", 30), ("gold", 10)]
+
+    static let plans = [("free", 60), ("plus", 30), ("premium", 10)]
+
     static let emailDomains = ["example.com", "example.org", "example.net"]
 
     static let usCities: [(city: String, state: String, zipPrefix: Int)] = [

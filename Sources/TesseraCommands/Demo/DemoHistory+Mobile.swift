@@ -41,10 +41,8 @@ extension DemoHistory.PersonRenderer {
         let network = sessionNetwork()
         let userID = notice.identified ? person.userID : nil
         let campaign = DemoHistory.Catalog.pushCampaigns[notice.campaign]
-        for event in notice.tapped
-            ? ["Push Notification Received", "Push Notification Tapped"]
-            : ["Push Notification Received"]
-        {
+        let events = ["Push Notification Received", "Push Notification Tapped"].prefix(notice.tapped ? 2 : 1)
+        for event in events {
             open("track", userID: userID, anonymousID: app.anonymousID, channel: "mobile")
             builder.string("event", event)
             builder.beginObject("properties")

@@ -97,39 +97,51 @@ extension DemoHistory.Planner {
     /// either borrows the root's laptop (cookie) or signs up with the root's email address.
     func person(_ index: Int) -> DemoHistory.Person {
         let household = household(of: index)
-        let home = household?.root ?? index
-        var own = ids.random(.person, index)
-        var homeDraws = ids.random(.person, home, 1)
-        let market: DemoHistory.Market = homeDraws.chance(0.55) ? .unitedStates : .unitedKingdom
-        let lastName = homeDraws.pick(Catalog.lastNames)
-        let timezone = market == .unitedStates ? homeDraws.pick(Catalog.usTimezones) : "Europe/London"
-        let address = makeAddress(market: market, random: &homeDraws)
-        let firstName = own.pick(Catalog.firstNames)
-        let email =
-            household?.sharing == .email && index == household?.partner
-            ? emailAddress(of: home, lastName: lastName) : emailAddress(of: index, lastName: lastName)
-        let registration = makeRegistration(household: household, random: &own)
+        let isPartner = index == household?.partner
+        let home = home(of: household?.root ?? index)
+        var draws = ids.random(.person, index)
+        let firstName = draws.pick(Catalog.firstNames)
+        let emailOwner = isPartner && household?.sharing == .email ? household!.root : index
+        let registration = makeRegistration(household: household, random: &draws)
         let registered = registration.isRegistered
-        var browsers = (0..<(own.chance(registered ? 0.3 : 0.15) ? 2 : 1)).map { browser(owner: index, slot: $0) }
-        let borrows = household?.sharing == .laptop && index == household?.partner
-        if borrows { browsers.append(browser(owner: home, slot: 0)) }
-        let loyalty = own.chance(0.3)
-        let crm = own.chance(loyalty ? 0.75 : registered ? 0.3 : 0.1)
+        var browsers = (0..<(draws.chance(registered ? 0.3 : 0.15) ? 2 : 1)).map { browser(owner: index, slot: $0) }
+        let borrows = isPartner && household?.sharing == .laptop
+        if borrows { browsers.append(browser(owner: household!.root, slot: 0)) }
+        let loyalty = draws.chance(0.3)
+        let crm = draws.chance(loyalty ? 0.75 : registered ? 0.3 : 0.1)
+        let phone = draws.chance(0.5) ? phone(of: index, market: home.market) : nil
+        let app = draws.chance(registered ? 0.4 : 0.12) ? appInstall(of: index, random: &draws) : nil
         return DemoHistory.Person(
-            index: index, market: market, firstName: firstName, lastName: lastName, email: email,
-            userID: ids.hex(.user, index, prefix: "usr_"), timezone: timezone,
-            utcOffsetHours: Catalog.utcOffsets[timezone] ?? 0, address: address,
-            phone: own.chance(0.5) ? phone(of: index, market: market) : nil, registration: registration,
-            browsers: browsers, borrowsBrowser: borrows, logsInEverywhere: household != nil || browsers.count > 1,
-            app: own.chance(registered ? 0.4 : 0.12) ? appInstall(of: index, random: &own) : nil,
-            loyaltyID: loyalty ? loyaltyCard(of: index) : nil,
-            loyaltyTier: ["bronze", "silver", "gold"][
-                own.weighted([60, 30, 10])],
+            index: index, market: home.market, firstName: firstName, lastName: home.lastName,
+            email: emailAddress(of: emailOwner, lastName: home.lastName), userID: ids.hex(.user, index, prefix: "usr_"),
+            timezone: home.timezone, utcOffsetHours: Catalog.utcOffsets[home.timezone] ?? 0, address: home.address,
+            phone: phone, registration: registration, browsers: browsers, borrowsBrowser: borrows,
+            logsInEverywhere: household != nil || browsers.count > 1, app: app,
+            loyaltyID: loyalty ? loyaltyCard(of: index) : nil, loyaltyTier: draws.pick(weighted: Catalog.loyaltyTiers),
             crmID: crm ? crmRecord(of: index) : nil,
-            accountIndex: registered && own.chance(0.12) ? own.below(accountCount) : nil,
-            plan: ["free", "plus", "premium"][own.weighted([60, 30, 10])],
-            favouriteCategories: [own.below(catalog.categories.count), own.below(catalog.categories.count)],
-            homeStore: homeStore(market: market, random: &own), activity: own.weighted([45, 40, 15]))
+            accountIndex: registered && draws.chance(0.12) ? draws.below(accountCount) : nil,
+            plan: draws.pick(weighted: Catalog.plans),
+            favouriteCategories: [draws.below(catalog.categories.count), draws.below(catalog.categories.count)],
+            homeStore: draws.pick(stores(in: home.market)), activity: draws.weighted([45, 40, 15]))
+    }
+
+    /// Where the household of `root` lives: market, family name, time zone and address.
+    private func home(of root: Int) -> Home {
+        var draws = ids.random(.person, root, 1)
+        let market: DemoHistory.Market = draws.chance(0.55) ? .unitedStates : .unitedKingdom
+        let lastName = draws.pick(Catalog.lastNames)
+        let timezone = market == .unitedStates ? draws.pick(Catalog.usTimezones) : "Europe/London"
+        return Home(
+            market: market, lastName: lastName, timezone: timezone,
+            address: makeAddress(market: market, random: &draws))
+    }
+
+    /// What the members of one household share.
+    private struct Home {
+        let market: DemoHistory.Market
+        let lastName: String
+        let timezone: String
+        let address: DemoHistory.Address
     }
 
     /// The household person `index` belongs to, if any: about 8% of even/odd pairs live together.
@@ -237,11 +249,6 @@ extension DemoHistory.Planner {
             osVersion: draws.pick(model.osVersions), libraryName: iOS ? "analytics-ios" : "analytics-android",
             libraryVersion: iOS ? "4.1.8" : "4.11.3", carrier: draws.pick(Catalog.carriers),
             installedEarlier: draws.chance(0.5))
-    }
-
-    private func homeStore(market: DemoHistory.Market, random draws: inout DemoHistory.Random) -> Int {
-        let local = catalog.stores.indices.filter { catalog.stores[$0].market == market }
-        return draws.pick(local)
     }
 }
 

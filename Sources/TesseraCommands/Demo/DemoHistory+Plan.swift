@@ -143,6 +143,7 @@ extension DemoHistory {
         let phoneOffset: Int
         let loyaltyOffset: UInt64
         let crmOffset: UInt64
+        private let storesByMarket: [Market: [Int]]
 
         init(configuration: Configuration) {
             self.configuration = configuration
@@ -156,6 +157,13 @@ extension DemoHistory {
             phoneOffset = offsets.below(1 << 20)
             loyaltyOffset = offsets.next() % 1_000_000_000_000
             crmOffset = offsets.next() % 1_000_000_000
+            let stores = Catalog.shared.stores
+            storesByMarket = Dictionary(grouping: stores.indices) { stores[$0].market }
+        }
+
+        /// The indexes of the stores in `market`.
+        func stores(in market: Market) -> [Int] {
+            storesByMarket[market] ?? []
         }
 
         /// The plan for person `index`: their facts and their episodes in time order.
@@ -163,11 +171,13 @@ extension DemoHistory {
             let person = person(index)
             var draws = ids.random(.plan, index)
             var episodes: [Episode] = []
+
             let signUpTime = planWeb(person, into: &episodes, random: &draws)
             planApp(person, into: &episodes, random: &draws)
             planStore(person, into: &episodes, random: &draws)
             planContacts(person, into: &episodes, random: &draws)
             if episodes.isEmpty { episodes.append(webVisit(person, at: windowStart, order: 0, random: &draws)) }
+
             episodes.sort { ($0.start, $0.order) < ($1.start, $1.order) }
             let registeredAt = registrationTime(person.registration, signUp: signUpTime)
             let count = assignIdentity(person, registeredAt: registeredAt, episodes: &episodes, random: &draws)
@@ -181,7 +191,7 @@ extension DemoHistory {
             return Int((base * activityScale).rounded())
         }
 
-        /// A start time after `earliest`, at an hour of the person's local day when people do `kind`.
+        /// A start time after `earliest`, at an hour of the person's local day that suits `rhythm`.
         ///
         /// Days are drawn uniformly and hours from `DayRhythm`; a time that falls outside the allowed
         /// span (near its edges) is drawn again, and after a few tries drawn uniformly.
@@ -205,6 +215,7 @@ extension DemoHistory {
             var count = offlineOnly ? 0 : max(1, scaledCount(person, [1...3, 3...7, 7...16], random: &draws))
             if case .signsUp = person.registration { count = max(count, draws.chance(0.7) ? 2 : 1) }
             var starts = (0..<count).map { _ in randomStart(person, .online, random: &draws) }.sorted()
+
             var signUpTime: Int64?
             if case .signsUp = person.registration {
                 let signUpIndex = count == 1 ? 0 : draws.between(1, count - 1)
@@ -218,6 +229,7 @@ extension DemoHistory {
                 }
                 episodes.append(visit)
             }
+
             let ownBrowsers = person.browsers.count - (person.borrowsBrowser ? 1 : 0)
             for start in starts {
                 var visit = webVisit(person, at: start, order: episodes.count, random: &draws)
@@ -227,6 +239,7 @@ extension DemoHistory {
                 }
                 episodes.append(visit)
             }
+
             if registered && person.logsInEverywhere {
                 let after = signUpTime ?? windowStart
                 ensureVisitAfter(after, onEveryBrowserOf: person, episodes: &episodes, random: &draws)
@@ -241,7 +254,7 @@ extension DemoHistory {
             for browser in person.browsers.indices {
                 let used = episodes.contains { episode in
                     guard case .web(let web) = episode.activity else { return false }
-                    return web.browser == browser && episode.start >= time && !web.isSignUp
+                    return web.browser == browser && episode.start >= time
                 }
                 if used { continue }
                 var visit = webVisit(
@@ -306,10 +319,9 @@ extension DemoHistory {
 
         private func planStore(_ person: Person, into episodes: inout [Episode], random draws: inout Random) {
             guard person.loyaltyID != nil else { return }
-            let local = catalog.stores.indices.filter { catalog.stores[$0].market == person.market }
             for _ in 0..<max(1, scaledCount(person, [1...2, 1...4, 3...7], random: &draws)) {
                 let visit = StoreVisit(
-                    store: draws.chance(0.75) ? person.homeStore : draws.pick(local),
+                    store: draws.chance(0.75) ? person.homeStore : draws.pick(stores(in: person.market)),
                     linked: person.registration.isRegistered && draws.chance(0.45),
                     lines: 1 + draws.weighted([50, 30, 15, 5]))
                 let start = randomStart(person, .shopping, random: &draws)

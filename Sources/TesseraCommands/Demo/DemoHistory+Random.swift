@@ -64,6 +64,11 @@ extension DemoHistory {
             elements[below(elements.count)]
         }
 
+        /// One of `choices`, each chosen in proportion to its weight.
+        mutating func pick<Element>(weighted choices: [(Element, Int)]) -> Element {
+            choices[weighted(choices.map(\.1))].0
+        }
+
         /// An index into `weights`, each chosen in proportion to its weight.
         mutating func weighted(_ weights: [Int]) -> Int {
             var remaining = below(weights.reduce(0, +))

@@ -21,6 +21,7 @@ extension DemoHistory.PersonRenderer {
         var joined = false
         var viewed: [Int] = []
         let campaign = visit.campaign.map { catalog.campaigns[$0] }
+
         showLanding(campaign: campaign, referrer: DemoHistory.Catalog.externalReferrers[visit.referrer])
         writePage(browser, userID: userID)
         if visit.login == .signIn {
@@ -31,6 +32,7 @@ extension DemoHistory.PersonRenderer {
             joinAccount(browser)
             joined = true
         }
+
         var browsePages = visit.browsePages - 1
         var productPages = visit.productPages
         while browsePages + productPages > 0 {
@@ -49,6 +51,7 @@ extension DemoHistory.PersonRenderer {
                 browsePages -= 1
             }
         }
+
         if case .signUp(let alias) = visit.login {
             pause()
             signUp(browser, alias: alias)
@@ -58,6 +61,7 @@ extension DemoHistory.PersonRenderer {
             pause()
             joinAccount(browser)
         }
+
         guard visit.addsToCart, let last = viewed.last else { return }
         shop(visit, browser: browser, userID: userID, viewed: viewed, last: last)
     }

@@ -17,7 +17,7 @@ import TesseraCore
 public struct DemoHistory: Sendable {
     /// What to generate.
     public struct Configuration: Sendable {
-        /// How many people to generate (0 to 2^32 − 1). Each makes about 35 messages over 30 days.
+        /// How many people to generate (0 to 2^32 − 1). Each makes about 40 messages over 30 days.
         public var people: Int = 1000
         /// How many days of history, ending at `now` (1 to 3,650). Longer histories hold more activity,
         /// up to three times the 30-day amount.
