@@ -39,19 +39,29 @@ let package = Package(
         .target(name: "JSONParsing", dependencies: ["CSimdJSON", "TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber"], swiftSettings: swiftSettings),
         .target(name: "Identity", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
+        .target(name: "Profiles", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
         .target(
             name: "Ingestion", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(
+            name: "Unification",
+            dependencies: ["TesseraCore", "JSONParsing", "Identity", "Profiles", "PhoneNumbers", "Storage"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
-            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion"],
+            dependencies: [
+                "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Identity",
+                "Profiles", "Unification",
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TesseraCommands",
             dependencies: [
                 "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Server",
+                "Identity", "Unification",
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,6 +82,10 @@ let package = Package(
             name: "CryptographyTests", dependencies: ["Cryptography", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IdentityTests", dependencies: ["Identity", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "UnificationTests", dependencies: ["Unification", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProfilesTests", dependencies: ["Profiles", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PhoneNumbersTests", dependencies: ["PhoneNumbers", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(

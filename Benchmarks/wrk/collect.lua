@@ -55,12 +55,14 @@ end
 
 function done(summary, latency, requests)
     local seconds = summary.duration / 1e6
+    local per_request = size
+    if path ~= "/v1/batch" then per_request = 1 end
     local failures = summary.errors.status + summary.errors.connect + summary.errors.read
         + summary.errors.write + summary.errors.timeout
     local result = string.format(
         '{"requests":%d,"seconds":%.3f,"requests_per_second":%.1f,"records_per_request":%d,'
             .. '"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"failures":%d}',
-        summary.requests, seconds, summary.requests / seconds, size,
+        summary.requests, seconds, summary.requests / seconds, per_request,
         latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, failures)
     local file = io.open(os.getenv("TESSERA_RESULT"), "w")
     file:write(result .. "\n")

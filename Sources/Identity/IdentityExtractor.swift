@@ -52,7 +52,8 @@ public struct Extraction: Sendable, Hashable {
 ///   (`XDMNamespaces.namespace(forCode:rules:)`); an `encoding` other than `none` makes a namespace of
 ///   its own (`email_sha256`), because a hashed email is not an email;
 /// - `alias`: `previousId` → `IdentityRules.aliasPreviousIDNamespace` (default `anonymousId`);
-/// - `group`: `groupId` is returned as `accountID`, not as an identity.
+/// - `group`: `groupId` is returned as `accountID`, not as an identity; other calls return
+///   `context.groupId` (Segment's B2B spec) the same way.
 ///
 /// XDM (`xdm.profile`, `xdm.event`, and the B2B person relations `xdm.account-person`, …): the
 /// `identityMap` (namespace codes mapped by `XDMNamespaces`; identities whose `authenticatedState`
@@ -106,7 +107,11 @@ public enum IdentityExtractor {
                 addExternalIDs(externalIDs, rules: rules, into: &found)
             }
         }
-        if kind == "group" { found.accountID = text(record.member("groupId")) }
+        if kind == "group" {
+            found.accountID = text(record.member("groupId"))
+        } else {
+            found.accountID = text(record.member("context")?.member("groupId"))
+        }
         return found
     }
 

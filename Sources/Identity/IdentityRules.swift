@@ -1,5 +1,3 @@
-public import TesseraCore
-
 /// The one rule set that decides how identities are normalised, extracted and linked.
 ///
 /// The defaults suit a consumer business: `userId` and `crmId` are unique (a person has at most one of

@@ -77,7 +77,7 @@ struct AdminRoutes: Sendable {
             let events = try store.events(sourceID: sourceID, after: page.after, limit: page.limit)
             call.respond(
                 HTTPResponse(
-                    status: 200, headers: [("Content-Type", "application/json")], body: AdminRoutes.page(events)))
+                    status: 200, headers: [("Content-Type", "application/json")], body: AdminRoutes.page(events, next: events.last?.sequence)))
         } catch let error as PageError {
             call.respond(ErrorBody.response(400, code: "invalid_value", message: error.message, field: error.field))
         } catch {
@@ -151,7 +151,7 @@ struct AdminRoutes: Sendable {
     }
 
     /// A page of events written straight from their stored JSON, without re-parsing them.
-    static func page(_ events: [StoredEvent]) -> [UInt8] {
+    static func page(_ events: [StoredEvent], next: Int64?) -> [UInt8] {
         var writer = JSONWriter(capacity: 256 + events.reduce(0) { $0 + $1.body.count + 200 })
         writer.beginObject()
         writer.writeKey("events")
@@ -163,7 +163,7 @@ struct AdminRoutes: Sendable {
         writer.endArray()
         writer.writeComma()
         writer.writeKey("next")
-        if let last = events.last { writer.writeInt(last.sequence) } else { writer.writeNull() }
+        if let next { writer.writeInt(next) } else { writer.writeNull() }
         writer.endObject()
         return writer.bytes
     }

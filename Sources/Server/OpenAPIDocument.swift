@@ -178,5 +178,56 @@ enum OpenAPIDocument {
             "properties": ["success": ["type": "boolean"], "replayed": ["type": "integer"], "id": ["type": "integer"]],
         ],
         "Status": ["type": "object", "properties": ["status": ["type": "string"]]],
+        "Profile": [
+            "type": "object",
+            "properties": [
+                "profileId": ["type": "integer"],
+                "identities": [
+                    "type": "array",
+                    "items": [
+                        "type": "object",
+                        "properties": [
+                            "namespace": ["type": "string"], "value": ["type": "string"],
+                            "firstSeen": ["type": "string"], "lastSeen": ["type": "string"],
+                        ],
+                    ],
+                ],
+                "attributes": ["type": "object"], "computed": ["type": "object"], "mergePolicy": ["type": "string"],
+            ],
+        ],
+        "ProfileGraph": [
+            "type": "object",
+            "properties": [
+                "profileId": ["type": "integer"], "identities": ["type": "array", "items": ["type": "object"]],
+                "links": ["type": "array", "items": ["type": "object"]],
+            ],
+        ],
+        "ProfileLookup": [
+            "type": "object", "required": ["identities"],
+            "properties": ["identities": ["type": "array", "maxItems": 1000, "items": ["type": "string"]]],
+        ],
+        "ProfileLookupResults": [
+            "type": "object",
+            "properties": ["results": ["type": "array", "items": ["type": "object"]]],
+        ],
+        "Explanation": [
+            "type": "object",
+            "properties": [
+                "from": ["type": "string"], "to": ["type": "string"], "joined": ["type": "boolean"],
+                "path": ["type": "array", "items": ["type": "object"]],
+                "reasons": ["type": "array", "items": ["type": "object"]],
+            ],
+        ],
+        "Unlink": [
+            "type": "object",
+            "properties": ["from": ["type": "string"], "to": ["type": "string"], "identity": ["type": "string"]],
+        ],
+        "Split": [
+            "type": "object",
+            "properties": [
+                "profile": ["type": "integer"], "split": ["type": "boolean"],
+                "parts": ["type": "array", "items": ["type": "object"]],
+            ],
+        ],
     ]
 }

@@ -5,9 +5,78 @@ import TesseraCore
 /// Every route the server answers, with its OpenAPI description.
 enum RouteTable {
     static func routes(
-        collection: CollectionService, admin: AdminRoutes, operations: OperationsRoutes
+        collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, operations: OperationsRoutes
     ) -> [Route] {
-        collectionRoutes(collection) + adminRoutes(admin) + operationsRoutes(operations)
+        collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles) + operationsRoutes(operations)
+    }
+
+    private static func profileRoutes(_ profiles: ProfileRoutes) -> [Route] {
+        let unauthorized = (status: 401, description: "The admin token is missing or wrong.", schema: ref("Error"))
+        let notFound = (status: 404, description: "No profile has that identity or id.", schema: ref("Error"))
+        let invalid = (status: 400, description: "An invalid identity or parameter.", schema: ref("Error"))
+        let profileQuery: [(name: String, type: String, description: String)] = [
+            ("fields", "string", "Comma-separated attribute paths to return (`email,address.city`)."),
+            ("mergePolicy", "string", "The merge policy to combine fragments with (default: the configured one)."),
+        ]
+        return [
+            Route(
+                method: "GET", path: "/v1/profiles/{namespace}/{value}", access: .admin,
+                summary: "Read the unified profile of an identity",
+                documentation: RouteDocumentation(
+                    description: "Identities with first and last seen, merged attributes, computed attributes.",
+                    tag: "profiles", queryParameters: profileQuery,
+                    responses: [(200, "The profile.", ref("Profile")), invalid, unauthorized, notFound]),
+                handler: profiles.profile),
+            Route(
+                method: "GET", path: "/v1/profiles/{id}", access: .admin,
+                summary: "Read a unified profile by its id (merged ids redirect)",
+                documentation: RouteDocumentation(
+                    tag: "profiles", queryParameters: profileQuery,
+                    responses: [(200, "The profile.", ref("Profile")), invalid, unauthorized, notFound]),
+                handler: profiles.profile),
+            Route(
+                method: "GET", path: "/v1/profiles/{namespace}/{value}/events", access: .admin,
+                summary: "A profile's timeline, newest first",
+                documentation: RouteDocumentation(
+                    tag: "profiles",
+                    queryParameters: [
+                        ("before", "integer", "Return events before this sequence number (the previous page's `next`)."),
+                        ("limit", "integer", "Events per page, 1 to 1000 (default 100)."),
+                    ],
+                    responses: [(200, "A page of events.", ref("EventPage")), invalid, unauthorized, notFound]),
+                handler: profiles.events),
+            Route(
+                method: "GET", path: "/v1/profiles/{namespace}/{value}/graph", access: .admin,
+                summary: "A profile's identities and links, with provenance",
+                documentation: RouteDocumentation(
+                    tag: "profiles",
+                    responses: [(200, "The identity graph of the profile.", ref("ProfileGraph")), invalid, unauthorized, notFound]),
+                handler: profiles.graph),
+            Route(
+                method: "POST", path: "/v1/profiles/lookup", access: .admin,
+                summary: "Read the profiles of up to 1,000 identities at once",
+                documentation: RouteDocumentation(
+                    tag: "profiles", requestBody: ref("ProfileLookup"),
+                    responses: [(200, "One result per identity, in order.", ref("ProfileLookupResults")), invalid, unauthorized]),
+                handler: profiles.lookup),
+            Route(
+                method: "GET", path: "/v1/identities/explain", access: .admin,
+                summary: "Explain how two identities are joined, or why they are not",
+                documentation: RouteDocumentation(
+                    tag: "identity",
+                    queryParameters: [
+                        ("from", "string", "An identity as NAMESPACE:VALUE."), ("to", "string", "An identity as NAMESPACE:VALUE."),
+                    ],
+                    responses: [(200, "The chain of links with provenance, or the reasons.", ref("Explanation")), invalid, unauthorized]),
+                handler: profiles.explain),
+            Route(
+                method: "POST", path: "/v1/identities/unlink", access: .admin,
+                summary: "Remove a link, or an identity from its profile; the profile splits if the graph disconnects",
+                documentation: RouteDocumentation(
+                    tag: "identity", requestBody: ref("Unlink"),
+                    responses: [(200, "What became of the profile.", ref("Split")), invalid, unauthorized, (404, "No such link or identity.", ref("Error"))]),
+                handler: profiles.unlink),
+        ]
     }
 
     private static let collected: [(status: Int, description: String, schema: JSONValue?)] = [

@@ -1,6 +1,7 @@
 import Ingestion
 import Storage
 import TesseraCore
+import Unification
 
 /// Everything `tessera serve` can be told, with the defaults a first-time user gets.
 public struct ServerConfiguration: Sendable {
@@ -20,6 +21,11 @@ public struct ServerConfiguration: Sendable {
     /// Decode and validate records but store nothing, answering at once. A benchmark reference only:
     /// it measures the HTTP and decoding ceiling that durable collection is compared against.
     public var discardsRecords = false
+    /// Identity rules, merge policies and computed-attribute settings.
+    public var profiles = ProfileEngine.Configuration()
+    /// Whether records update the identity graph and profiles as they are committed. Off only to
+    /// measure collection alone (the benchmark's reference).
+    public var unifiesProfiles = true
     /// Whether to print the generated secrets on first start.
     public var printsSecrets = true
 

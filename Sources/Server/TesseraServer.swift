@@ -3,6 +3,7 @@ import Foundation
 import HTTPServer
 import Storage
 import TesseraCore
+import Unification
 
 /// The running Tessera server: the store, the single writer, the HTTP front door and its routes.
 public final class TesseraServer: Sendable {
@@ -27,14 +28,17 @@ public final class TesseraServer: Sendable {
         self.logger = logger
         let registry = MetricsRegistry()
         let metrics = ServerMetrics(registry: registry)
+        let engine = ProfileEngine(configuration: configuration.profiles, logger: logger.child(label: "profiles"))
         store = try Store(
             directory: configuration.dataDirectory, configuration: configuration.store, clock: clock,
+            participants: configuration.unifiesProfiles ? [engine] : [],
             onCommit: { statistics in
                 metrics.commitSeconds.observe(
                     Double(statistics.duration.components.attoseconds) / 1e18
                         + Double(statistics.duration.components.seconds))
                 metrics.commitRecords.observe(Double(statistics.records))
             })
+        try await store.transaction { connection in try engine.load(in: connection) }
         let secrets = try await Secrets.prepare(store: store, configuration: configuration)
         firstStart = secrets.firstStart
 
@@ -45,7 +49,9 @@ public final class TesseraServer: Sendable {
             discardsRecords: configuration.discardsRecords)
         operations = OperationsRoutes(registry: registry)
         let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection)
-        let router = Router(routes: RouteTable.routes(collection: collection, admin: admin, operations: operations))
+        let profiles = ProfileRoutes(store: store, engine: engine, reader: ProfileReader(store: store, engine: engine))
+        let router = Router(
+            routes: RouteTable.routes(collection: collection, admin: admin, profiles: profiles, operations: operations))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
         var httpConfiguration = HTTPServer.Configuration()

@@ -7,7 +7,8 @@ extension Store {
         "received_at", "body",
     ]
     private static let eventColumns = eventColumnNames.joined(separator: ", ")
-    private static let qualifiedEventColumns = eventColumnNames.map { "e.\($0)" }.joined(separator: ", ")
+    /// The event columns prefixed with `e.`, in the order `event(from:)` reads them, for joins.
+    public static let qualifiedEventColumns = eventColumnNames.map { "e.\($0)" }.joined(separator: ", ")
     private static let deadLetterColumns = """
         id, source_id, route, code, message, field, item_index, received_at, body, truncated, replayed_at
         """
@@ -125,7 +126,8 @@ extension Store {
         }
     }
 
-    private static func event(from row: SQLiteStatement) -> StoredEvent {
+    /// Reads an event from a row whose columns are `qualifiedEventColumns`, for joins over the log.
+    public static func event(from row: SQLiteStatement) -> StoredEvent {
         StoredEvent(
             sequence: row.int64(at: 0), sourceID: row.int64(at: 1), messageID: row.string(at: 2),
             kind: row.string(at: 3), eventName: row.optionalString(at: 4), userID: row.optionalString(at: 5),

@@ -1,0 +1,251 @@
+extension GraphState {
+    /// See `IdentityGraph.observe(_:provenance:)`.
+    mutating func observe(_ identities: [Identity], provenance: Provenance) -> Resolution {
+        beginOperation(provenance)
+        let time = provenance.time.milliseconds
+        var ignored: [Identity] = []
+        var members = scratchMembers
+        var memberIdentities = scratchIdentities
+        scratchMembers = []
+        scratchIdentities = []
+        members.removeAll(keepingCapacity: true)
+        memberIdentities.removeAll(keepingCapacity: true)
+        for identity in identities {
+            guard !isBlocked(identity.value) else {
+                ignored.append(identity)
+                continue
+            }
+            let node = sight(identity, time: time)
+            guard !members.contains(node) else { continue }
+            insertByPriority(node, identity, into: &members, &memberIdentities)
+        }
+
+        noteCooccurrences(members, identities: memberIdentities, time: time)
+        let anchorPosition = members.firstIndex { !nodes[Int($0)].flags.contains(.shared) }
+        if let anchorPosition {
+            for position in members.indices where position != anchorPosition {
+                connect(
+                    anchor: members[anchorPosition], anchorIdentity: memberIdentities[anchorPosition],
+                    to: members[position], identity: memberIdentities[position])
+            }
+        }
+        for (position, node) in members.enumerated() where nodes[Int(find(node))].profile == 0 {
+            startProfile(around: node, identity: memberIdentities[position])
+        }
+        var splits: [Split] = []
+        if let anchorPosition { splits = enforceLimit(around: members[anchorPosition]) }
+
+        let profileNode = anchorPosition.map { members[$0] } ?? members.first
+        let resolution = Resolution(
+            observation: observationCount, profile: profileNode.flatMap { profileID(of: $0) },
+            identities: memberIdentities, ignored: ignored, entries: pending, splits: splits)
+        pending = []
+        scratchMembers = members
+        return resolution
+    }
+
+    /// Whether a value is blocked. Printable-ASCII values are compared byte by byte, ignoring case,
+    /// with the blocked values of their length, without building a String; anything else (spaces to
+    /// trim, non-ASCII case rules) takes `IdentityRules.isBlocked`.
+    @inline(__always)
+    func isBlocked(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard !bytes.isEmpty else { return true }
+        guard bytes.allSatisfy({ (0x21..<0x7F).contains($0) }) else { return rules.isBlocked(value) }
+        guard let candidates = blockedByLength[bytes.count] else { return false }
+        return candidates.contains { blocked in
+            zip(blocked, bytes).allSatisfy { pair in
+                pair.0 == ((0x41...0x5A).contains(pair.1) ? pair.1 | 0x20 : pair.1)
+            }
+        }
+    }
+
+    /// The node of an identity in a record at `time`: created (and logged) when new, otherwise its
+    /// times are updated and a `touched` entry is written when the last is older than the interval.
+    mutating func sight(_ identity: Identity, time: Int64) -> Int32 {
+        let (node, isNew) = index.intern(identity)
+        if isNew {
+            addNode(node, time: time)
+            return node
+        }
+        let slot = Int(node)
+        if time > nodes[slot].lastSeen { nodes[slot].lastSeen = time }
+        if time < nodes[slot].firstSeen || time - nodes[slot].lastTouch >= rules.touchInterval {
+            nodes[slot].firstSeen = min(nodes[slot].firstSeen, time)
+            nodes[slot].lastTouch = max(nodes[slot].lastTouch, time)
+            record(.touched(identity))
+        }
+        return node
+    }
+
+    /// Adds the record of a node just interned.
+    mutating func addNode(_ node: Int32, time: Int64) {
+        let namespace = index.namespace(of: node)
+        while namespaceRank.count <= Int(namespace) {
+            let name = index.namespaces[namespaceRank.count]
+            namespaceRank.append(Int32(rules.rank(of: name)))
+            namespaceUnique.append(rules.isUnique(name))
+        }
+        var flags: NodeFlags = []
+        if namespaceUnique[Int(namespace)] {
+            uniqueMembers[node] = [node]
+            flags.insert(.hasUniques)
+        }
+        nodes.append(
+            Node(
+                firstSeen: time, lastSeen: time, lastTouch: time, profile: 0, parent: node, size: 1, head: -1, degree: 0,
+                namespace: namespace, flags: flags))
+        visitMark.append(0)
+    }
+
+    /// Inserts a node keeping the list ordered by priority; equal priorities keep record order.
+    private func insertByPriority(
+        _ node: Int32, _ identity: Identity, into members: inout [Int32], _ identities: inout [Identity]
+    ) {
+        let nodeRank = rank(node)
+        var position = members.count
+        while position > 0 && rank(members[position - 1]) > nodeRank { position -= 1 }
+        members.insert(node, at: position)
+        identities.insert(identity, at: position)
+    }
+
+    /// Links `node` to the record's anchor, or refuses the link and logs why.
+    mutating func connect(anchor: Int32, anchorIdentity: Identity, to node: Int32, identity: Identity) {
+        let existing = edge(between: anchor, node)
+        if let existing, edges[Int(existing)].state == .unlinked { return }
+        if nodes[Int(node)].flags.contains(.shared) {
+            refuse(existing, anchor, anchorIdentity, node, identity, code: .sharedIdentity, argument: Int64(node))
+            return
+        }
+        let anchorRoot = find(anchor)
+        let nodeRoot = find(node)
+        if anchorRoot != nodeRoot, let (code, argument) = conflict(anchorRoot, nodeRoot) {
+            refuse(existing, anchor, anchorIdentity, node, identity, code: code, argument: argument)
+            return
+        }
+        if let existing, edges[Int(existing)].state == .active { return }
+
+        let provenance = currentProvenanceIndex()
+        if let existing {
+            edges[Int(existing)].state = .active
+            edges[Int(existing)].provenance = provenance
+        } else {
+            _ = addEdge(anchor, node, state: .active, provenance: provenance)
+        }
+        record(.linked(anchorIdentity, identity))
+        if anchorRoot != nodeRoot { join(anchorRoot, nodeRoot) }
+        placed(anchor)
+        placed(node)
+    }
+
+    /// Marks a link refused, logging it unless it was already refused for the same reason.
+    private mutating func refuse(
+        _ existing: Int32?, _ anchor: Int32, _ anchorIdentity: Identity, _ node: Int32, _ identity: Identity,
+        code: RefusalCode, argument: Int64
+    ) {
+        let number: Int32
+        if let existing {
+            let edge = edges[Int(existing)]
+            if edge.state == .refused && edge.refusal == code && edge.argument == argument { return }
+            number = existing
+        } else {
+            number = addEdge(anchor, node, state: .refused, provenance: currentProvenanceIndex())
+        }
+        edges[Int(number)].state = .refused
+        edges[Int(number)].refusal = code
+        edges[Int(number)].argument = argument
+        edges[Int(number)].provenance = currentProvenanceIndex()
+        record(.refused(anchorIdentity, identity, refusal(of: edges[Int(number)])))
+    }
+
+    /// Why two components may not join, as a refusal code and its argument, or nil when they may.
+    func conflict(_ first: Int32, _ second: Int32) -> (RefusalCode, Int64)? {
+        let (firstFlags, secondFlags) = (nodes[Int(first)].flags, nodes[Int(second)].flags)
+        if firstFlags.contains(.hasUniques) && secondFlags.contains(.hasUniques),
+            let firstUniques = uniqueMembers[first], let secondUniques = uniqueMembers[second]
+        {
+            for one in firstUniques {
+                let namespace = namespaceNumber(one)
+                for other in secondUniques where other != one && namespaceNumber(other) == namespace {
+                    return (.uniqueConflict, Int64(namespace))
+                }
+            }
+        }
+        if firstFlags.contains(.hasExclusions),
+            let profile = excluded(exclusions[first], from: nodes[Int(second)].profile)
+        {
+            return (.removedFromProfile, profile)
+        }
+        if secondFlags.contains(.hasExclusions),
+            let profile = excluded(exclusions[second], from: nodes[Int(first)].profile)
+        {
+            return (.removedFromProfile, profile)
+        }
+        return nil
+    }
+
+    private func excluded(_ list: [Exclusion]?, from profile: Int64) -> Int64? {
+        guard let list, profile != 0 else { return nil }
+        return list.contains { canonical($0.profile) == profile } ? profile : nil
+    }
+
+    /// Joins two components; the older profile survives and the younger one redirects to it.
+    mutating func join(_ first: Int32, _ second: Int32) {
+        let (firstProfile, secondProfile) = (nodes[Int(first)].profile, nodes[Int(second)].profile)
+        let (root, absorbed) = nodes[Int(first)].size >= nodes[Int(second)].size ? (first, second) : (second, first)
+        nodes[Int(absorbed)].parent = root
+        nodes[Int(root)].size += nodes[Int(absorbed)].size
+        let absorbedFlags = nodes[Int(absorbed)].flags
+        if absorbedFlags.contains(.hasUniques), let moved = uniqueMembers.removeValue(forKey: absorbed) {
+            uniqueMembers[root, default: []].append(contentsOf: moved)
+            nodes[Int(root)].flags.insert(.hasUniques)
+        }
+        if absorbedFlags.contains(.hasExclusions), let moved = exclusions.removeValue(forKey: absorbed) {
+            exclusions[root, default: []].append(contentsOf: moved)
+            nodes[Int(root)].flags.insert(.hasExclusions)
+        }
+        nodes[Int(absorbed)].flags.subtract([.hasUniques, .hasExclusions])
+
+        var survivor = max(firstProfile, secondProfile)
+        if firstProfile != 0 && secondProfile != 0 {
+            survivor = min(firstProfile, secondProfile)
+            let younger = max(firstProfile, secondProfile)
+            redirect[Int(younger)] = survivor
+            retireProfile(younger)
+            record(.merged(ProfileID(rawValue: younger), into: ProfileID(rawValue: survivor)))
+        }
+        nodes[Int(root)].profile = survivor
+        if survivor != 0 { setRoot(root, ofProfile: survivor) }
+    }
+
+    /// Gives a component without a profile a new one (`id` when replaying).
+    mutating func startProfile(around node: Int32, identity: Identity, id: Int64? = nil) {
+        let root = find(node)
+        let profile = id ?? nextProfile
+        nodes[Int(root)].profile = profile
+        setRoot(root, ofProfile: profile)
+        record(.created(ProfileID(rawValue: profile), identity))
+        placed(node)
+    }
+
+    /// Clears the evicted flag of a node now placed in a profile.
+    @inline(__always)
+    mutating func placed(_ node: Int32) {
+        if nodes[Int(node)].flags.contains(.evicted) { nodes[Int(node)].flags.remove(.evicted) }
+    }
+
+    /// Sets or clears the per-root lists of a component root.
+    mutating func setUniques(_ list: [Int32], root: Int32) {
+        if list.isEmpty {
+            nodes[Int(root)].flags.remove(.hasUniques)
+        } else {
+            uniqueMembers[root] = list
+            nodes[Int(root)].flags.insert(.hasUniques)
+        }
+    }
+
+    mutating func addExclusion(_ exclusion: Exclusion, root: Int32) {
+        exclusions[root, default: []].append(exclusion)
+        nodes[Int(root)].flags.insert(.hasExclusions)
+    }
+}

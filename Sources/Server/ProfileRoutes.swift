@@ -1,0 +1,179 @@
+import HTTPServer
+import Identity
+import JSONParsing
+import Storage
+import TesseraCore
+import Unification
+
+/// Routes that read unified profiles and explain or correct the identity graph. All need the admin token.
+struct ProfileRoutes: Sendable {
+    let store: Store
+    let engine: ProfileEngine
+    let reader: ProfileReader
+
+    static let maxLookups = 1_000
+
+    /// `GET /v1/profiles/{namespace}/{value}` and `GET /v1/profiles/{id}`.
+    func profile(_ call: RouteRequest) {
+        respond(call) {
+            let id = try resolve(call.parameters)
+            let fields = call.request.query["fields"].map { $0.split(separator: ",").map(String.init) }
+            guard let document = try reader.document(of: id, policyName: call.request.query["mergePolicy"], fields: fields)
+            else { throw RouteFailure.notFound("no profile has that identity") }
+            return .json(200, document)
+        }
+    }
+
+    /// `GET /v1/profiles/{namespace}/{value}/events`: the timeline, newest first.
+    func events(_ call: RouteRequest) {
+        respond(call) {
+            let id = try resolve(call.parameters)
+            let before = try call.request.query["before"].map { text -> Int64 in
+                guard let value = Int64(text), value > 0 else {
+                    throw RouteFailure.invalid("`before` must be a sequence number", field: "before")
+                }
+                return value
+            }
+            let limit = try Page(call.request.query).limit
+            let events = try reader.events(of: id, before: before, limit: limit)
+            let next = events.count == limit ? events.last?.sequence : nil
+            let body = AdminRoutes.page(events, next: next)
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+        }
+    }
+
+    /// `GET /v1/profiles/{namespace}/{value}/graph`: identities and links with their provenance.
+    func graph(_ call: RouteRequest) {
+        respondAsync(call) {
+            let id = try resolve(call.parameters)
+            let view = try await engine.graphView(of: id, store: store)
+            return .json(
+                200,
+                [
+                    "profileId": .int(id.rawValue), "identities": .array(view.identities.map(\.json)),
+                    "links": .array(view.links.map(\.json)),
+                ])
+        }
+    }
+
+    /// `POST /v1/profiles/lookup` with `{"identities": ["email:jane@example.com", …]}` (up to 1,000).
+    func lookup(_ call: RouteRequest) {
+        respond(call) {
+            guard let body = try? JSONValue(parsing: call.request.body), let items = body["identities"]?.arrayValue
+            else { throw RouteFailure.invalid("the body needs an `identities` array", field: "identities") }
+            guard items.count <= ProfileRoutes.maxLookups else {
+                throw RouteFailure.invalid("at most \(ProfileRoutes.maxLookups) identities at once", field: "identities")
+            }
+            var results: [JSONValue] = []
+            for (index, item) in items.enumerated() {
+                let identity = try ProfileRoutes.identity(item, field: "identities[\(index)]")
+                let id = try? reader.profileID(namespace: identity.namespace, value: identity.value)
+                let document = try id.flatMap { try reader.document(of: $0, policyName: nil, fields: nil) }
+                results.append(["identity": .string(identity.description), "profile": document ?? .null])
+            }
+            return .json(200, ["results": .array(results)])
+        }
+    }
+
+    /// `GET /v1/identities/explain?from=NS:VALUE&to=NS:VALUE`.
+    func explain(_ call: RouteRequest) {
+        respondAsync(call) {
+            let from = try normalised(call.request.query["from"], field: "from")
+            let to = try normalised(call.request.query["to"], field: "to")
+            return .json(200, try await engine.explain(from: from, to: to, store: store).json)
+        }
+    }
+
+    /// `POST /v1/identities/unlink` with `{"from", "to"}` (a link) or `{"identity"}` (out of its profile).
+    func unlink(_ call: RouteRequest) {
+        respondAsync(call) {
+            guard let body = try? JSONValue(parsing: call.request.body) else {
+                throw RouteFailure.invalid("the body must be JSON", field: nil)
+            }
+            let split: Split
+            if let single = body["identity"] {
+                let identity = try normalised(single.stringValue, field: "identity")
+                split = try await engine.remove(identity, store: store, by: "admin")
+            } else {
+                let from = try normalised(body["from"]?.stringValue, field: "from")
+                let to = try normalised(body["to"]?.stringValue, field: "to")
+                split = try await engine.unlink(from, to, store: store, by: "admin")
+            }
+            guard split.changed else { throw RouteFailure.notFound("no such link or identity in the graph") }
+            return .json(200, split.json)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func resolve(_ parameters: [String: String]) throws -> ProfileID {
+        if let text = parameters["id"] {
+            guard let raw = Int64(text), let id = try reader.resolve(ProfileID(rawValue: raw)) else {
+                throw RouteFailure.notFound("no profile has that id")
+            }
+            return id
+        }
+        let namespace = parameters["namespace"] ?? ""
+        let value = parameters["value"] ?? ""
+        guard let id = try reader.profileID(namespace: namespace, value: value) else {
+            throw RouteFailure.notFound("no profile has that identity")
+        }
+        return id
+    }
+
+    private func normalised(_ text: String?, field: String) throws -> Identity {
+        guard let text, let identity = Identity(parsing: text) else {
+            throw RouteFailure.invalid("`\(field)` must be NAMESPACE:VALUE", field: field)
+        }
+        return try reader.normalised(namespace: identity.namespace, value: identity.value)
+    }
+
+    static func identity(_ item: JSONValue, field: String) throws -> Identity {
+        if let text = item.stringValue, let identity = Identity(parsing: text) { return identity }
+        if let namespace = item["namespace"]?.stringValue, let value = item["value"]?.stringValue {
+            return Identity(namespace: namespace, value: value)
+        }
+        throw RouteFailure.invalid("each identity is NAMESPACE:VALUE or {namespace, value}", field: field)
+    }
+
+    private func respond(_ call: RouteRequest, _ body: () throws -> HTTPResponse) {
+        do {
+            call.respond(try body())
+        } catch {
+            call.respond(RouteFailure.response(for: error))
+        }
+    }
+
+    private func respondAsync(_ call: RouteRequest, _ body: @escaping @Sendable () async throws -> HTTPResponse) {
+        Task {
+            do {
+                call.respond(try await body())
+            } catch {
+                call.respond(RouteFailure.response(for: error))
+            }
+        }
+    }
+}
+
+/// A route's refusal, mapped to a status and the standard error body.
+enum RouteFailure: Error {
+    case notFound(String)
+    case invalid(String, field: String?)
+
+    static func response(for error: any Error) -> HTTPResponse {
+        switch error {
+        case RouteFailure.notFound(let message):
+            return ErrorBody.response(404, code: "not_found", message: message)
+        case RouteFailure.invalid(let message, let field):
+            return ErrorBody.response(400, code: "invalid_value", message: message, field: field)
+        case ProfileReader.LookupError.invalidIdentity(let reason):
+            return ErrorBody.response(400, code: "invalid_identity", message: reason, field: "value")
+        case ProfileReader.LookupError.unknownMergePolicy:
+            return ErrorBody.response(400, code: "invalid_value", message: "no such merge policy", field: "mergePolicy")
+        case let error as PageError:
+            return ErrorBody.response(400, code: "invalid_value", message: error.message, field: error.field)
+        default:
+            return ErrorBody.storageUnavailable()
+        }
+    }
+}

@@ -1,0 +1,5 @@
+import Identity
+import PhoneNumbers
+
+/// libphonenumber normalises phone identities to E.164.
+extension PhoneNumberFormatter: PhoneNumberNormalizing {}

@@ -1,0 +1,260 @@
+import Identity
+import JSONParsing
+import PhoneNumbers
+import Profiles
+import Storage
+import TesseraCore
+
+/// Keeps the identity graph and the unified profiles, in the same transaction as the records.
+///
+/// A commit participant of the single writer: for every stored record it extracts and normalises
+/// the identities, lets the graph decide (link, refuse, merge, evict), appends the graph's log
+/// entries, and updates the profile the record belongs to — its identities, the fragment of the
+/// record's source, its computed attributes and its timeline. A crash therefore never leaves a
+/// record without its profile change, or the reverse; and a record is visible in its profile as
+/// soon as its request is acknowledged.
+///
+/// The graph lives in memory and is rebuilt from `identity_log` when the store opens.
+///
+/// `@unchecked Sendable`: all mutable state (the graph, the parser, the profile cache, `loaded`) is
+/// touched only on the store's writer thread — by `apply(stored:in:)`, which the writer calls, and by
+/// the bodies this type passes to `Store.transaction`, which the writer runs.
+public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
+    /// Rules and policies, with the defaults a first-time user gets.
+    public struct Configuration: Sendable {
+        public var rules = IdentityRules.defaults
+        public var mergePolicies = MergePolicies.defaults
+        public var computed = ComputedAttributes.Configuration.standard
+        public var fragmentLimits = ProfileFragments.Limits.standard
+        /// How many profiles' state the writer keeps decoded between commits.
+        public var cachedProfiles = 50_000
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let normalizer: IdentityNormalizer
+    let graph: IdentityGraph
+    private let parser = JSONParser()
+    private var cache: [Int64: ProfileState] = [:]
+    private var loaded = false
+    private let logger: Logger
+
+    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles")) {
+        self.configuration = configuration
+        self.logger = logger
+        normalizer = IdentityNormalizer(rules: configuration.rules, phones: PhoneNumberFormatter())
+        graph = IdentityGraph(rules: configuration.rules, retainsLog: false)
+    }
+
+    /// Creates the tables and rebuilds the graph from the log; call once through `Store.transaction`
+    /// before serving (it also runs on the first commit otherwise).
+    public func load(in connection: SQLiteConnection) throws {
+        guard !loaded else { return }
+        try ProfileSchema.create(in: connection)
+        let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
+        var entries: [LogEntry] = []
+        while try statement.step() {
+            entries.append(try LogEntry(json: JSONValue(parsing: statement.blob(at: 0))))
+            if entries.count == 10_000 {
+                graph.replay(entries)
+                entries.removeAll(keepingCapacity: true)
+            }
+        }
+        graph.replay(entries)
+        loaded = true
+        logger.info(
+            "identity graph rebuilt",
+            metadata: ["identities": "\(graph.identityCount)", "profiles": "\(graph.profileCount)"])
+    }
+
+    // MARK: - Commit participant
+
+    public func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws {
+        try load(in: connection)
+        var dirty: Set<Int64> = []
+        for reference in stored {
+            try unify(reference, in: connection, dirty: &dirty)
+        }
+        try saveStates(dirty, in: connection)
+        trimCache()
+    }
+
+    /// Resolves one record's identities and applies it to its profile.
+    private func unify(_ reference: StoredRecordReference, in connection: SQLiteConnection, dirty: inout Set<Int64>) throws {
+        let record = reference.record
+        guard let document = try? parser.parse(record.body) else { return }
+        let extraction = IdentityExtractor.extract(kind: record.kind, record: document.root, rules: configuration.rules)
+        let identities = normalizer.normalise(extraction).identities
+        let provenance = Provenance(
+            record: reference.sequence, source: record.sourceID, rule: "record", time: record.timestamp)
+        let resolution = graph.observe(identities, provenance: provenance)
+        try persistEntries(resolution.entries, in: connection)
+        for merged in resolution.merges {
+            try merge(merged.from.rawValue, into: merged.into.rawValue, in: connection, dirty: &dirty)
+        }
+        for split in resolution.splits {
+            try apply(split, in: connection, dirty: &dirty)
+        }
+        guard let profile = resolution.profile?.rawValue else { return }
+        try recordIdentities(resolution.identities, profile: profile, time: record.timestamp, in: connection)
+        let anchor = resolution.identities.first?.description ?? ""
+        let timeline = try connection.prepare(
+            "INSERT OR IGNORE INTO event_profiles (profile_id, sequence, anchor) VALUES (?1, ?2, ?3)")
+        try timeline.bind(profile, at: 1)
+        try timeline.bind(reference.sequence, at: 2)
+        try timeline.bind(anchor, at: 3)
+        try timeline.run()
+        var state = try self.state(of: profile, in: connection)
+        _ = state.observe(kind: record.kind, record: document.root, source: record.sourceID, time: record.timestamp)
+        cache[profile] = state
+        dirty.insert(profile)
+    }
+
+    /// Appends the graph's decisions to the identity log.
+    func persistEntries(_ entries: [LogEntry], in connection: SQLiteConnection) throws {
+        guard !entries.isEmpty else { return }
+        let insert = try connection.prepare("INSERT INTO identity_log (sequence, entry) VALUES (?1, ?2)")
+        for entry in entries {
+            try insert.bind(entry.sequence, at: 1)
+            try insert.bind(entry.json.serializedBytes, at: 2)
+            try insert.run()
+        }
+    }
+
+    /// Records which profile each identity belongs to (a refused identity keeps its own), with when it
+    /// was first and last seen.
+    private func recordIdentities(
+        _ identities: [Identity], profile: Int64, time: Timestamp, in connection: SQLiteConnection
+    ) throws {
+        let upsert = try connection.prepare(
+            """
+            INSERT INTO identities (namespace, value, profile_id, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+            ON CONFLICT (namespace, value) DO UPDATE SET profile_id = excluded.profile_id,
+                first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
+            """)
+        for identity in identities {
+            let owner = graph.profile(of: identity)?.rawValue ?? profile
+            try upsert.bind(identity.namespace, at: 1)
+            try upsert.bind(identity.value, at: 2)
+            try upsert.bind(owner, at: 3)
+            try upsert.bind(time.milliseconds, at: 4)
+            try upsert.run()
+        }
+    }
+
+    /// Moves everything of profile `from` into `into`, which survives; `from`'s id redirects.
+    private func merge(_ from: Int64, into: Int64, in connection: SQLiteConnection, dirty: inout Set<Int64>) throws {
+        for sql in [
+            "UPDATE identities SET profile_id = ?2 WHERE profile_id = ?1",
+            "UPDATE event_profiles SET profile_id = ?2 WHERE profile_id = ?1",
+            "UPDATE profile_redirects SET target = ?2 WHERE target = ?1",
+            "INSERT OR REPLACE INTO profile_redirects (profile_id, target) VALUES (?1, ?2)",
+        ] {
+            let statement = try connection.prepare(sql)
+            try statement.bind(from, at: 1)
+            try statement.bind(into, at: 2)
+            try statement.run()
+        }
+        var survivor = try state(of: into, in: connection)
+        survivor.absorb(try state(of: from, in: connection))
+        cache[into] = survivor
+        cache[from] = nil
+        dirty.remove(from)
+        dirty.insert(into)
+        let delete = try connection.prepare("DELETE FROM profiles WHERE profile_id = ?1")
+        try delete.bind(from, at: 1)
+        try delete.run()
+    }
+
+    /// Gives the identities of each new part their profile, moves the events anchored on them, and
+    /// recomputes every part's state from its events.
+    func apply(_ split: Split, in connection: SQLiteConnection, dirty: inout Set<Int64>) throws {
+        guard let original = split.profile?.rawValue, split.changed else { return }
+        let assign = try connection.prepare("UPDATE identities SET profile_id = ?3 WHERE namespace = ?1 AND value = ?2")
+        let move = try connection.prepare(
+            "UPDATE event_profiles SET profile_id = ?3 WHERE profile_id = ?1 AND anchor = ?2")
+        for part in split.parts where part.profile.rawValue != original {
+            for identity in part.identities {
+                try assign.bind(identity.namespace, at: 1)
+                try assign.bind(identity.value, at: 2)
+                try assign.bind(part.profile.rawValue, at: 3)
+                try assign.run()
+                try move.bind(original, at: 1)
+                try move.bind(identity.description, at: 2)
+                try move.bind(part.profile.rawValue, at: 3)
+                try move.run()
+            }
+        }
+        let detach = try connection.prepare("DELETE FROM identities WHERE namespace = ?1 AND value = ?2")
+        for identity in split.detached {
+            try detach.bind(identity.namespace, at: 1)
+            try detach.bind(identity.value, at: 2)
+            try detach.run()
+        }
+        for profile in Set([original] + split.parts.map(\.profile.rawValue)) {
+            cache[profile] = try rebuiltState(of: profile, in: connection)
+            dirty.insert(profile)
+        }
+    }
+
+    /// A profile's state recomputed from the events on its timeline.
+    ///
+    /// - Complexity: O(events of the profile); used only when a profile splits.
+    private func rebuiltState(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileState {
+        var state = emptyState()
+        let events = try connection.prepare(
+            """
+            SELECT \(Store.qualifiedEventColumns) FROM event_profiles p JOIN events e ON e.sequence = p.sequence
+            WHERE p.profile_id = ?1 ORDER BY e.sequence
+            """, cached: false)
+        try events.bind(profile, at: 1)
+        for event in try events.query(Store.event(from:)) {
+            guard let document = try? parser.parse(event.body) else { continue }
+            _ = state.observe(kind: event.kind, record: document.root, source: event.sourceID, time: event.timestamp)
+        }
+        return state
+    }
+
+    private func emptyState() -> ProfileState {
+        ProfileState(
+            fragments: ProfileFragments(limits: configuration.fragmentLimits),
+            computed: ComputedAttributes(configuration: configuration.computed))
+    }
+
+    /// The profile's state from the cache, the store, or empty for a new profile.
+    private func state(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileState {
+        if let cached = cache[profile] { return cached }
+        let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
+        try select.bind(profile, at: 1)
+        let stored = try select.queryFirst { row in
+            try ProfileState(fragments: row.blob(at: 0), computed: row.blob(at: 1), configuration: configuration)
+        }
+        return stored ?? emptyState()
+    }
+
+    /// Writes the changed profiles' state once per commit.
+    func saveStates(_ dirty: Set<Int64>, in connection: SQLiteConnection) throws {
+        let upsert = try connection.prepare(
+            """
+            INSERT INTO profiles (profile_id, fragments, computed, updated_at) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (profile_id) DO UPDATE SET
+                fragments = excluded.fragments, computed = excluded.computed, updated_at = excluded.updated_at
+            """)
+        let now = Timestamp.now().milliseconds
+        for profile in dirty {
+            guard let state = cache[profile] else { continue }
+            try upsert.bind(profile, at: 1)
+            try upsert.bind(state.encodedFragments, at: 2)
+            try upsert.bind(state.encodedComputed, at: 3)
+            try upsert.bind(now, at: 4)
+            try upsert.run()
+        }
+    }
+
+    /// Keeps the decoded cache within its bound; what leaves it is safely stored.
+    private func trimCache() {
+        guard cache.count > configuration.cachedProfiles else { return }
+        cache.removeAll(keepingCapacity: true)
+    }
+}

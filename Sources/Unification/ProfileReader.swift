@@ -1,0 +1,154 @@
+import Identity
+import JSONParsing
+import Profiles
+import Storage
+import TesseraCore
+
+/// Reads unified profiles from the store's read connections, never blocking the writer.
+///
+/// What it reads is what the last commit left: a record is visible here once its request has been
+/// acknowledged.
+public struct ProfileReader: Sendable {
+    private let store: Store
+    private let normalizer: IdentityNormalizer
+    private let policies: MergePolicies
+    private let configuration: ProfileEngine.Configuration
+
+    public init(store: Store, engine: ProfileEngine) {
+        self.store = store
+        self.normalizer = engine.normalizer
+        self.policies = engine.configuration.mergePolicies
+        self.configuration = engine.configuration
+    }
+
+    /// Why a lookup found nothing to show.
+    public enum LookupError: Error, Equatable {
+        case invalidIdentity(String)
+        case unknownMergePolicy(String)
+    }
+
+    /// The profile an identity belongs to, after normalising it as collection does.
+    ///
+    /// - Throws: `LookupError.invalidIdentity` when the value is blocked or invalid for its namespace.
+    public func profileID(namespace: String, value: String) throws -> ProfileID? {
+        let identity = try normalised(namespace: namespace, value: value)
+        return try store.read { connection in
+            let select = try connection.prepare("SELECT profile_id FROM identities WHERE namespace = ?1 AND value = ?2")
+            try select.bind(identity.namespace, at: 1)
+            try select.bind(identity.value, at: 2)
+            return try select.queryFirst { ProfileID(rawValue: $0.int64(at: 0)) }
+        }
+    }
+
+    /// The identity as the graph keys it.
+    public func normalised(namespace: String, value: String) throws -> Identity {
+        switch normalizer.normalise(namespace: namespace, value: value) {
+        case .identity(let identity): return identity
+        case .blocked: throw LookupError.invalidIdentity("the value is blocked and never identifies anyone")
+        case .invalid(let reason): throw LookupError.invalidIdentity(reason)
+        }
+    }
+
+    /// The live profile id for `id`, following merges; nil when no such profile exists.
+    public func resolve(_ id: ProfileID) throws -> ProfileID? {
+        try store.read { connection in
+            var current = id.rawValue
+            let redirect = try connection.prepare("SELECT target FROM profile_redirects WHERE profile_id = ?1")
+            for _ in 0..<64 {
+                try redirect.bind(current, at: 1)
+                guard let target = try redirect.queryFirst({ $0.int64(at: 0) }) else { break }
+                current = target
+            }
+            let exists = try connection.prepare("SELECT 1 FROM identities WHERE profile_id = ?1 LIMIT 1")
+            try exists.bind(current, at: 1)
+            return try exists.queryFirst { _ in ProfileID(rawValue: current) }
+        }
+    }
+
+    /// The unified profile: identities, merged attributes and computed attributes.
+    ///
+    /// - Parameters:
+    ///   - id: a live profile id (see `resolve(_:)`).
+    ///   - policyName: the merge policy, or nil for the default.
+    ///   - fields: attribute paths to keep (`email`, `address.city`), or nil for all.
+    public func document(of id: ProfileID, policyName: String?, fields: [String]?) throws -> JSONValue? {
+        guard let policy = policies.policy(named: policyName) else {
+            throw LookupError.unknownMergePolicy(policyName ?? "")
+        }
+        return try store.read { connection -> JSONValue? in
+            let identities = try self.identities(of: id, in: connection)
+            guard !identities.isEmpty else { return nil }
+            let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
+            try select.bind(id.rawValue, at: 1)
+            let state = try select.queryFirst { row in
+                try ProfileState(fragments: row.blob(at: 0), computed: row.blob(at: 1), configuration: configuration)
+            }
+            let merged = state?.fragments.merged(using: policy, sourceNames: try sourceNames(in: connection))
+            var attributes = merged?.attributes ?? .object([:])
+            if let fields { attributes = ProfileReader.select(fields, from: attributes) }
+            return [
+                "profileId": .int(id.rawValue),
+                "identities": .array(identities),
+                "attributes": attributes,
+                "computed": state?.computed.json ?? .object([:]),
+                "mergePolicy": .string(policy.name),
+            ]
+        }
+    }
+
+    /// The profile's events, newest first, `limit` at a time before sequence `before`.
+    public func events(of id: ProfileID, before: Int64?, limit: Int) throws -> [StoredEvent] {
+        try store.read { connection in
+            let select = try connection.prepare(
+                """
+                SELECT \(Store.qualifiedEventColumns) FROM event_profiles p JOIN events e ON e.sequence = p.sequence
+                WHERE p.profile_id = ?1 AND p.sequence < ?2 ORDER BY p.sequence DESC LIMIT ?3
+                """)
+            try select.bind(id.rawValue, at: 1)
+            try select.bind(before ?? Int64.max, at: 2)
+            try select.bind(limit, at: 3)
+            return try select.query(Store.event(from:))
+        }
+    }
+
+    private func identities(of id: ProfileID, in connection: SQLiteConnection) throws -> [JSONValue] {
+        let select = try connection.prepare(
+            """
+            SELECT namespace, value, first_seen, last_seen FROM identities WHERE profile_id = ?1
+            ORDER BY first_seen, namespace, value
+            """)
+        try select.bind(id.rawValue, at: 1)
+        return try select.query { row in
+            [
+                "namespace": .string(row.string(at: 0)), "value": .string(row.string(at: 1)),
+                "firstSeen": .string(Timestamp(milliseconds: row.int64(at: 2)).iso8601),
+                "lastSeen": .string(Timestamp(milliseconds: row.int64(at: 3)).iso8601),
+            ]
+        }
+    }
+
+    private func sourceNames(in connection: SQLiteConnection) throws -> [Int64: String] {
+        let select = try connection.prepare("SELECT id, name FROM sources")
+        return Dictionary(uniqueKeysWithValues: try select.query { ($0.int64(at: 0), $0.string(at: 1)) })
+    }
+
+    /// The parts of `attributes` named by dotted `paths`, nested as in the original.
+    static func select(_ paths: [String], from attributes: JSONValue) -> JSONValue {
+        var result: JSONValue = .object([:])
+        for path in paths {
+            let keys = AttributePath.keys(of: path)
+            var node: JSONValue? = attributes
+            for key in keys { node = node?[key] }
+            guard let value = node else { continue }
+            result = insert(value, at: keys[...], into: result)
+        }
+        return result
+    }
+
+    private static func insert(_ value: JSONValue, at keys: ArraySlice<String>, into object: JSONValue) -> JSONValue {
+        guard let key = keys.first else { return value }
+        var members = object.objectValue ?? [:]
+        members[key] = insert(value, at: keys.dropFirst(), into: members[key] ?? .object([:]))
+        return .object(members)
+    }
+}

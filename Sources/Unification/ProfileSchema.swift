@@ -1,0 +1,58 @@
+import Storage
+
+/// The tables that hold the identity graph and the unified profiles, beside the event log.
+///
+/// The identity log is the source of truth for the graph (rebuilt from it at start-up); the other
+/// tables are what reads need without the graph: which profile an identity belongs to, where a
+/// merged profile's id now points, each profile's fragments and computed attributes, and which
+/// events belong to which profile.
+enum ProfileSchema {
+    static let statements = [
+        """
+        CREATE TABLE IF NOT EXISTS identity_log (
+            sequence INTEGER PRIMARY KEY,
+            entry BLOB NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS identities (
+            namespace TEXT NOT NULL,
+            value TEXT NOT NULL,
+            profile_id INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (namespace, value)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX IF NOT EXISTS identities_by_profile ON identities (profile_id)",
+        """
+        CREATE TABLE IF NOT EXISTS profile_redirects (
+            profile_id INTEGER PRIMARY KEY,
+            target INTEGER NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS profiles (
+            profile_id INTEGER PRIMARY KEY,
+            fragments BLOB NOT NULL,
+            computed BLOB NOT NULL,
+            updated_at INTEGER NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS event_profiles (
+            profile_id INTEGER NOT NULL,
+            sequence INTEGER NOT NULL,
+            anchor TEXT NOT NULL,
+            PRIMARY KEY (profile_id, sequence)
+        ) WITHOUT ROWID
+        """,
+    ]
+
+    /// Creates the tables that do not exist yet.
+    static func create(in connection: SQLiteConnection) throws {
+        for statement in statements {
+            try connection.execute(statement)
+        }
+    }
+}
