@@ -30,7 +30,7 @@ package struct IdentityIndex {
     ///
     /// - Complexity: O(1) expected: a hash and about one probe.
     package func node(of identity: Identity) -> Int32? {
-        guard let namespace = namespaceNumbers[identity.namespace] else { return nil }
+        guard let namespace = namespaceNumber(identity.namespace) else { return nil }
         return find(namespace: namespace, value: identity.value, hash: Self.hash(namespace, identity.value)).node
     }
 
@@ -52,11 +52,19 @@ package struct IdentityIndex {
 
     /// The number of a namespace name, created when new.
     package mutating func internNamespace(_ name: String) -> Int32 {
-        if let number = namespaceNumbers[name] { return number }
+        if let number = namespaceNumber(name) { return number }
         let number = Int32(namespaces.count)
         namespaceNumbers[name] = number
         namespaces.append(name)
         return number
+    }
+
+    /// The number of a namespace name; a scan while there are few (comparing short strings is cheaper
+    /// than hashing them), the dictionary beyond.
+    @inline(__always)
+    private func namespaceNumber(_ name: String) -> Int32? {
+        guard namespaces.count > 16 else { return namespaces.firstIndex(of: name).map { Int32($0) } }
+        return namespaceNumbers[name]
     }
 
     /// The identity of a node.

@@ -11,6 +11,8 @@ public enum CommandLineTool {
           serve          run the server (--data DIR, --listen HOST:PORT)
           sources        add NAME | list | rotate-key NAME   (--data DIR)
           dead-letters   list | replay ID [--source NAME]    (--server URL)
+          profile        get NAMESPACE:VALUE | get ID         (--fields, --merge-policy, --json)
+          identity       explain A B | unlink A [B] | simulate --rules FILE
           demo           send a synthetic customer history   (--people N, --days D)
           version        print the version
         """
@@ -28,6 +30,8 @@ public enum CommandLineTool {
             case "sources": return try await SourcesCommand.run(rest)
             case "dead-letters": return try DeadLettersCommand.run(rest)
             case "demo": return try DemoCommand.run(rest)
+            case "profile": return try ProfileCommand.run(rest)
+            case "identity": return try IdentityCommand.run(rest)
             case "version", "--version":
                 print("tessera \(TesseraVersion.current)")
                 return 0
