@@ -9,7 +9,7 @@ import Unification
 /// `tessera identity explain A B | unlink A [B] | simulate --rules FILE`.
 enum IdentityCommand {
     static func run(_ words: [String]) throws -> Int32 {
-        let arguments = try Arguments(words, options: ServerConnection.options.union(["rules"]), flags: ["json"])
+        let arguments = try Arguments(words, options: ServerConnection.options.union(["rules", "config"]), flags: ["json"])
         let positionals = arguments.positionals
         switch (positionals.first, positionals.count) {
         case ("explain", 3):
@@ -26,7 +26,9 @@ enum IdentityCommand {
             print(arguments.flags.contains("json") ? split.serialized : render(split: split))
         case ("simulate", 1):
             guard let file = arguments.options["rules"] else { throw UsageError("simulate needs --rules FILE") }
-            let report = try simulate(rulesFile: file, data: arguments.options["data"] ?? ServerConfiguration().dataDirectory)
+            let current = try arguments.options["config"].map(ConfigurationFile.profiles(from:))?.rules ?? .defaults
+            let report = try simulate(
+                rulesFile: file, current: current, data: arguments.options["data"] ?? ServerConfiguration().dataDirectory)
             print(arguments.flags.contains("json") ? report.json.serialized : render(report: report))
         default:
             throw UsageError("identity needs explain A B, unlink A [B] or simulate --rules FILE")
@@ -34,15 +36,16 @@ enum IdentityCommand {
         return 0
     }
 
-    /// Replays the data directory's identity log under the rules in `rulesFile`; changes nothing.
-    static func simulate(rulesFile: String, data: String) throws -> SimulationReport {
+    /// Replays the data directory's identity log under the rules in `rulesFile` and compares the
+    /// outcome with `current` (the server's rules); changes nothing.
+    static func simulate(rulesFile: String, current: IdentityRules, data: String) throws -> SimulationReport {
         guard let bytes = FileManager.default.contents(atPath: rulesFile) else {
             throw ServerError("cannot read \(rulesFile)")
         }
         let rules = try IdentityRules(json: JSONValue(parsing: Array(bytes)))
         let store = try Store(directory: data)
         defer { store.close() }
-        return try ProfileEngine.simulate(rules: rules, current: ProfileEngine.Configuration().rules, store: store)
+        return try ProfileEngine.simulate(rules: rules, current: current, store: store)
     }
 
     static func render(explanation: JSONValue) -> String {

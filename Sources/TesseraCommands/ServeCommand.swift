@@ -7,11 +7,11 @@ import TesseraCore
 /// `tessera serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully.
 enum ServeCommand {
     static let options: Set<String> = [
-        "data", "listen", "threads", "commit-window-ms", "dedupe-window-days", "synchronous", "log-level",
+        "data", "listen", "config", "threads", "commit-window-ms", "dedupe-window-days", "synchronous", "log-level",
     ]
 
     static func run(_ words: [String]) async throws -> Int32 {
-        let arguments = try Arguments(words, options: options, flags: ["discard-records"])
+        let arguments = try Arguments(words, options: options, flags: ["discard-records", "without-profiles"])
         let configuration = try configuration(from: arguments, environment: ProcessInfo.processInfo.environment)
         let level = arguments.options["log-level"].flatMap(Logger.Level.init(name:)) ?? .info
         let logger = Logger(label: "tessera", level: level)
@@ -29,6 +29,7 @@ enum ServeCommand {
     static func configuration(from arguments: Arguments, environment: [String: String]) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         if let data = arguments.options["data"] { configuration.dataDirectory = data }
+        if let file = arguments.options["config"] { configuration.profiles = try ConfigurationFile.profiles(from: file) }
         if let listen = arguments.options["listen"] {
             let (host, port) = try parse(listen: listen)
             configuration.host = host
@@ -46,6 +47,7 @@ enum ServeCommand {
             configuration.store.synchronous = synchronous
         }
         configuration.discardsRecords = arguments.flags.contains("discard-records")
+        configuration.unifiesProfiles = !arguments.flags.contains("without-profiles")
         if let token = environment["TESSERA_ADMIN_TOKEN"], !token.isEmpty { configuration.adminToken = token }
         return configuration
     }
