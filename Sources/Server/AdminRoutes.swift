@@ -77,7 +77,8 @@ struct AdminRoutes: Sendable {
             let events = try store.events(sourceID: sourceID, after: page.after, limit: page.limit)
             call.respond(
                 HTTPResponse(
-                    status: 200, headers: [("Content-Type", "application/json")], body: AdminRoutes.page(events, next: events.last?.sequence)))
+                    status: 200, headers: [("Content-Type", "application/json")],
+                    body: AdminRoutes.page(events, next: events.last?.sequence)))
         } catch let error as PageError {
             call.respond(ErrorBody.response(400, code: "invalid_value", message: error.message, field: error.field))
         } catch {

@@ -18,7 +18,9 @@ struct ProfileRoutes: Sendable {
         respond(call) {
             let id = try resolve(call.parameters)
             let fields = call.request.query["fields"].map { $0.split(separator: ",").map(String.init) }
-            guard let document = try reader.document(of: id, policyName: call.request.query["mergePolicy"], fields: fields)
+            guard
+                let document = try reader.document(
+                    of: id, policyName: call.request.query["mergePolicy"], fields: fields)
             else { throw RouteFailure.notFound("no profile has that identity") }
             return .json(200, document)
         }
@@ -62,7 +64,8 @@ struct ProfileRoutes: Sendable {
             guard let body = try? JSONValue(parsing: call.request.body), let items = body["identities"]?.arrayValue
             else { throw RouteFailure.invalid("the body needs an `identities` array", field: "identities") }
             guard items.count <= ProfileRoutes.maxLookups else {
-                throw RouteFailure.invalid("at most \(ProfileRoutes.maxLookups) identities at once", field: "identities")
+                throw RouteFailure.invalid(
+                    "at most \(ProfileRoutes.maxLookups) identities at once", field: "identities")
             }
             var results: [JSONValue] = []
             for (index, item) in items.enumerated() {

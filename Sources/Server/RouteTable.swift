@@ -40,7 +40,10 @@ enum RouteTable {
                 documentation: RouteDocumentation(
                     tag: "profiles",
                     queryParameters: [
-                        ("before", "integer", "Return events before this sequence number (the previous page's `next`)."),
+                        (
+                            "before", "integer",
+                            "Return events before this sequence number (the previous page's `next`)."
+                        ),
                         ("limit", "integer", "Events per page, 1 to 1000 (default 100)."),
                     ],
                     responses: [(200, "A page of events.", ref("EventPage")), invalid, unauthorized, notFound]),
@@ -50,14 +53,19 @@ enum RouteTable {
                 summary: "A profile's identities and links, with provenance",
                 documentation: RouteDocumentation(
                     tag: "profiles",
-                    responses: [(200, "The identity graph of the profile.", ref("ProfileGraph")), invalid, unauthorized, notFound]),
+                    responses: [
+                        (200, "The identity graph of the profile.", ref("ProfileGraph")), invalid, unauthorized,
+                        notFound,
+                    ]),
                 handler: profiles.graph),
             Route(
                 method: "POST", path: "/v1/profiles/lookup", access: .admin,
                 summary: "Read the profiles of up to 1,000 identities at once",
                 documentation: RouteDocumentation(
                     tag: "profiles", requestBody: ref("ProfileLookup"),
-                    responses: [(200, "One result per identity, in order.", ref("ProfileLookupResults")), invalid, unauthorized]),
+                    responses: [
+                        (200, "One result per identity, in order.", ref("ProfileLookupResults")), invalid, unauthorized,
+                    ]),
                 handler: profiles.lookup),
             Route(
                 method: "GET", path: "/v1/identities/explain", access: .admin,
@@ -65,16 +73,23 @@ enum RouteTable {
                 documentation: RouteDocumentation(
                     tag: "identity",
                     queryParameters: [
-                        ("from", "string", "An identity as NAMESPACE:VALUE."), ("to", "string", "An identity as NAMESPACE:VALUE."),
+                        ("from", "string", "An identity as NAMESPACE:VALUE."),
+                        ("to", "string", "An identity as NAMESPACE:VALUE."),
                     ],
-                    responses: [(200, "The chain of links with provenance, or the reasons.", ref("Explanation")), invalid, unauthorized]),
+                    responses: [
+                        (200, "The chain of links with provenance, or the reasons.", ref("Explanation")), invalid,
+                        unauthorized,
+                    ]),
                 handler: profiles.explain),
             Route(
                 method: "POST", path: "/v1/identities/unlink", access: .admin,
                 summary: "Remove a link, or an identity from its profile; the profile splits if the graph disconnects",
                 documentation: RouteDocumentation(
                     tag: "identity", requestBody: ref("Unlink"),
-                    responses: [(200, "What became of the profile.", ref("Split")), invalid, unauthorized, (404, "No such link or identity.", ref("Error"))]),
+                    responses: [
+                        (200, "What became of the profile.", ref("Split")), invalid, unauthorized,
+                        (404, "No such link or identity.", ref("Error")),
+                    ]),
                 handler: profiles.unlink),
         ]
     }

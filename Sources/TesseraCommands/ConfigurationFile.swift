@@ -37,7 +37,9 @@ enum ConfigurationFile {
         var configuration = ProfileEngine.Configuration()
         do {
             if let identity = object["identity"] { configuration.rules = try IdentityRules(json: identity) }
-            if let policies = object["mergePolicies"] { configuration.mergePolicies = try MergePolicies(json: policies) }
+            if let policies = object["mergePolicies"] {
+                configuration.mergePolicies = try MergePolicies(json: policies)
+            }
             if let computed = object["computed"] {
                 configuration.computed = try ComputedAttributes.Configuration(json: computed)
             }

@@ -9,17 +9,20 @@ import Unification
 /// `tessera identity explain A B | unlink A [B] | simulate --rules FILE`.
 enum IdentityCommand {
     static func run(_ words: [String]) throws -> Int32 {
-        let arguments = try Arguments(words, options: ServerConnection.options.union(["rules", "config"]), flags: ["json"])
+        let arguments = try Arguments(
+            words, options: ServerConnection.options.union(["rules", "config"]), flags: ["json"])
         let positionals = arguments.positionals
         switch (positionals.first, positionals.count) {
         case ("explain", 3):
             let connection = try ServerConnection(arguments)
-            let path = "/v1/identities/explain?from=\(QueryText.escape(positionals[1]))&to=\(QueryText.escape(positionals[2]))"
+            let path =
+                "/v1/identities/explain?from=\(QueryText.escape(positionals[1]))&to=\(QueryText.escape(positionals[2]))"
             let explanation = try connection.adminGet(path)
             print(arguments.flags.contains("json") ? explanation.serialized : render(explanation: explanation))
         case ("unlink", 2), ("unlink", 3):
             let connection = try ServerConnection(arguments)
-            let body: JSONValue = positionals.count == 3
+            let body: JSONValue =
+                positionals.count == 3
                 ? ["from": .string(positionals[1]), "to": .string(positionals[2])]
                 : ["identity": .string(positionals[1])]
             let split = try connection.admin("POST", "/v1/identities/unlink", body: body.serializedBytes)
@@ -28,7 +31,8 @@ enum IdentityCommand {
             guard let file = arguments.options["rules"] else { throw UsageError("simulate needs --rules FILE") }
             let current = try arguments.options["config"].map(ConfigurationFile.profiles(from:))?.rules ?? .defaults
             let report = try simulate(
-                rulesFile: file, current: current, data: arguments.options["data"] ?? ServerConfiguration().dataDirectory)
+                rulesFile: file, current: current,
+                data: arguments.options["data"] ?? ServerConfiguration().dataDirectory)
             print(arguments.flags.contains("json") ? report.json.serialized : render(report: report))
         default:
             throw UsageError("identity needs explain A B, unlink A [B] or simulate --rules FILE")
@@ -67,7 +71,8 @@ enum IdentityCommand {
         if let source = provenance["source"]?.intValue { origin.append("source \(source)") }
         origin.append(provenance["time"]?.stringValue ?? "")
         let state = link["state"]?.stringValue.map { $0 == "active" ? "" : " [\($0)]" } ?? ""
-        return "\(link["from"]?.stringValue ?? "") — \(link["to"]?.stringValue ?? "")\(state)   (\(origin.joined(separator: ", ")))"
+        return
+            "\(link["from"]?.stringValue ?? "") — \(link["to"]?.stringValue ?? "")\(state)   (\(origin.joined(separator: ", ")))"
     }
 
     static func describe(reason: JSONValue) -> String {
@@ -75,8 +80,10 @@ enum IdentityCommand {
         case "noPath": return "no chain of links joins them"
         case "unknownIdentity": return "\(reason["identity"]?.stringValue ?? "") has never been seen"
         case "blockedValue": return "\(reason["identity"]?.stringValue ?? "") is a blocked value and never links"
-        case "sharedIdentity": return "\(reason["identity"]?.stringValue ?? "") is shared by several people and stopped linking"
-        case "evicted": return "\(reason["identity"]?.stringValue ?? "") was evicted to keep its profile within its limit"
+        case "sharedIdentity":
+            return "\(reason["identity"]?.stringValue ?? "") is shared by several people and stopped linking"
+        case "evicted":
+            return "\(reason["identity"]?.stringValue ?? "") was evicted to keep its profile within its limit"
         case "refused": return "a link was refused: " + describe(link: reason["link"] ?? [:])
         case "unlinked": return "the link was removed: " + describe(link: reason["link"] ?? [:])
         case "detached": return "the link was detached: " + describe(link: reason["link"] ?? [:])

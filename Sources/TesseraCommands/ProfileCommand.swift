@@ -36,8 +36,10 @@ enum ProfileCommand {
 
     /// The profile as aligned sections: identities, attributes (flattened to dotted paths), computed.
     static func render(_ profile: JSONValue) -> String {
-        var lines = ["Profile \(profile["profileId"]?.intValue.map(String.init) ?? "?")"
-            + "  (merge policy: \(profile["mergePolicy"]?.stringValue ?? "default"))", "", "Identities"]
+        var lines = [
+            "Profile \(profile["profileId"]?.intValue.map(String.init) ?? "?")"
+                + "  (merge policy: \(profile["mergePolicy"]?.stringValue ?? "default"))", "", "Identities",
+        ]
         let identities = profile["identities"]?.arrayValue ?? []
         let width = identities.compactMap { $0["namespace"]?.stringValue?.count }.max() ?? 0
         for identity in identities {
@@ -45,7 +47,8 @@ enum ProfileCommand {
             lines.append(
                 "  " + namespace.padding(toLength: width + 2, withPad: " ", startingAt: 0)
                     + (identity["value"]?.stringValue ?? "") + "   first seen "
-                    + (identity["firstSeen"]?.stringValue ?? "") + ", last seen " + (identity["lastSeen"]?.stringValue ?? ""))
+                    + (identity["firstSeen"]?.stringValue ?? "") + ", last seen "
+                    + (identity["lastSeen"]?.stringValue ?? ""))
         }
         lines += ["", "Attributes"] + table(flatten(profile["attributes"] ?? [:]))
         lines += ["", "Computed"] + table(flatten(profile["computed"] ?? [:]))

@@ -29,7 +29,9 @@ enum ServeCommand {
     static func configuration(from arguments: Arguments, environment: [String: String]) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         if let data = arguments.options["data"] { configuration.dataDirectory = data }
-        if let file = arguments.options["config"] { configuration.profiles = try ConfigurationFile.profiles(from: file) }
+        if let file = arguments.options["config"] {
+            configuration.profiles = try ConfigurationFile.profiles(from: file)
+        }
         if let listen = arguments.options["listen"] {
             let (host, port) = try parse(listen: listen)
             configuration.host = host

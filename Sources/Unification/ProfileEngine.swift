@@ -81,7 +81,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     }
 
     /// Resolves one record's identities and applies it to its profile.
-    private func unify(_ reference: StoredRecordReference, in connection: SQLiteConnection, dirty: inout Set<Int64>) throws {
+    private func unify(_ reference: StoredRecordReference, in connection: SQLiteConnection, dirty: inout Set<Int64>)
+        throws
+    {
         let record = reference.record
         guard let document = try? parser.parse(record.body) else { return }
         let extraction = IdentityExtractor.extract(kind: record.kind, record: document.root, rules: configuration.rules)

@@ -15,7 +15,8 @@ struct ProfileState {
     /// Loads the stored form, as written by `encoded`.
     init(fragments: [UInt8], computed: [UInt8], configuration: ProfileEngine.Configuration) throws {
         self.fragments = try ProfileFragments(json: JSONValue(parsing: fragments), limits: configuration.fragmentLimits)
-        self.computed = try ComputedAttributes(json: JSONValue(parsing: computed), configuration: configuration.computed)
+        self.computed = try ComputedAttributes(
+            json: JSONValue(parsing: computed), configuration: configuration.computed)
     }
 
     /// Applies one stored record: its attributes to the fragment of its source, and its activity to
@@ -24,7 +25,8 @@ struct ProfileState {
         let extracted = FragmentExtractor.extract(kind: kind, record: record, time: time)
         var refusals: [FragmentRefusal] = []
         if !extracted.person.isEmpty { fragments.apply(extracted.person, from: source, refusals: &refusals) }
-        let eventName = record.member("event")?.string ?? record.member("eventType")?.string
+        let eventName =
+            record.member("event")?.string ?? record.member("eventType")?.string
             ?? record.member("xdm:eventType")?.string
         computed.observe(kind: kind, eventName: eventName, record: record, time: time)
         return refusals.count
