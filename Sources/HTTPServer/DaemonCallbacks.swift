@@ -67,10 +67,11 @@ func requestCompletedCallback(
     _ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ reason: MHD_RequestTerminationCode
 ) {
-    guard let requestContext, let exchange = requestContext.pointee else { return }
-    Unmanaged<Exchange>.fromOpaque(exchange).release()
+    guard let requestContext, let pointer = requestContext.pointee else { return }
+    let exchange = Unmanaged<Exchange>.fromOpaque(pointer)
+    core(context)?.exchangeCompleted(exchange.takeUnretainedValue())
+    exchange.release()
     requestContext.pointee = nil
-    core(context)?.exchangeCompleted()
 }
 
 /// Formats a message libmicrohttpd logs and hands it to the core.

@@ -61,7 +61,13 @@ final class ServerCore: Sendable {
     }
 
     /// Forgets a request libmicrohttpd has completed.
-    func exchangeCompleted() {
+    ///
+    /// A client that hangs up while its request waits for the handler ends the request here, without
+    /// the access handler being called again; the request then leaves the in-flight set here too, or
+    /// `stop()` would wait for it in vain.
+    func exchangeCompleted(_ exchange: Exchange) {
+        if case .dispatched(let slot) = exchange.stage { leaveInFlight(slot) }
+        exchange.stage = .finished
         liveExchanges.subtract(1, ordering: .relaxed)
     }
 

@@ -8,7 +8,7 @@ extension ProfileEngine {
     /// events and attributes move to the profiles they now belong to.
     public func unlink(_ a: Identity, _ b: Identity, store: Store, by actor: String) async throws -> Split {
         try await store.transaction { connection in
-            try self.load(in: connection)
+            try self.begin(in: connection)
             let provenance = Provenance(record: nil, source: nil, rule: "unlink by \(actor)", time: Timestamp.now())
             let split = self.graph.unlink(a, b, provenance: provenance)
             try self.finish(split, in: connection)
@@ -19,7 +19,7 @@ extension ProfileEngine {
     /// Takes an identity out of its profile, splitting the profile when the rest disconnects.
     public func remove(_ identity: Identity, store: Store, by actor: String) async throws -> Split {
         try await store.transaction { connection in
-            try self.load(in: connection)
+            try self.begin(in: connection)
             guard let profile = self.graph.profile(of: identity) else { return Split(profile: nil) }
             let provenance = Provenance(record: nil, source: nil, rule: "remove by \(actor)", time: Timestamp.now())
             let split = self.graph.remove(identity, from: profile, provenance: provenance)

@@ -16,9 +16,9 @@ import TesseraCore
 ///
 /// The graph lives in memory and is rebuilt from `identity_log` when the store opens.
 ///
-/// `@unchecked Sendable`: all mutable state (the graph, the parser, the profile cache, `loaded`) is
-/// touched only on the store's writer thread — by `apply(stored:in:)`, which the writer calls, and by
-/// the bodies this type passes to `Store.transaction`, which the writer runs.
+/// `@unchecked Sendable`: all mutable state (the graph, the parser, the profile cache, `loaded`,
+/// `generation`) is touched only on the store's writer thread — by `apply(stored:in:)`, which the
+/// writer calls, and by the bodies this type passes to `Store.transaction`, which the writer runs.
 public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Rules and policies, with the defaults a first-time user gets.
     public struct Configuration: Sendable {
@@ -34,10 +34,13 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
 
     public let configuration: Configuration
     public let normalizer: IdentityNormalizer
-    let graph: IdentityGraph
+    private(set) var graph: IdentityGraph
     private let parser = JSONParser()
     private var cache: [Int64: ProfileState] = [:]
     private var loaded = false
+    /// How many transactions have changed the graph or the cache; each writes it to `profile_engine`
+    /// (see `begin(in:)`), so a stored value that differs means one of them was rolled back.
+    private var generation: Int64 = 0
     private let logger: Logger
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles")) {
@@ -49,8 +52,19 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
 
     /// Creates the tables and rebuilds the graph from the log; call once through `Store.transaction`
     /// before serving (it also runs on the first commit otherwise).
+    ///
+    /// Once loaded, it only checks that the store holds what the engine's memory does: when a
+    /// transaction the engine changed its memory in was rolled back (a later participant or the
+    /// commit failed), the graph is rebuilt from the log and the cached profiles are dropped.
     public func load(in connection: SQLiteConnection) throws {
-        guard !loaded else { return }
+        if loaded {
+            // Unreadable when the transaction that first created the tables was rolled back: then
+            // too the memory is ahead of the store, and the reload below creates them again.
+            guard (try? ProfileSchema.generation(in: connection)) != generation else { return }
+            logger.warning("a rolled-back commit left the identity graph ahead of the store; rebuilding it")
+            graph = IdentityGraph(rules: configuration.rules, retainsLog: false)
+            cache.removeAll()
+        }
         try ProfileSchema.create(in: connection)
         let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
         var entries: [LogEntry] = []
@@ -62,6 +76,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             }
         }
         graph.replay(entries)
+        generation = try ProfileSchema.generation(in: connection)
         loaded = true
         logger.info(
             "identity graph rebuilt",
@@ -71,7 +86,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     // MARK: - Commit participant
 
     public func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws {
-        try load(in: connection)
+        try begin(in: connection)
         var dirty: Set<Int64> = []
         for reference in stored {
             try unify(reference, in: connection, dirty: &dirty)
@@ -99,8 +114,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             try apply(split, in: connection, dirty: &dirty)
         }
         guard let profile = resolution.profile?.rawValue else { return }
-        try recordIdentities(resolution.identities, profile: profile, time: record.timestamp, in: connection)
-        let anchor = resolution.identities.first?.description ?? ""
+        let changed = ProfileEngine.identitiesChanged(by: resolution.entries)
+        try recordIdentities(
+            resolution.identities.filter(changed.contains), time: record.timestamp, in: connection)
+        let anchor = anchorIdentity(of: resolution)?.description ?? ""
         let timeline = try connection.prepare(
             "INSERT OR IGNORE INTO event_profiles (profile_id, sequence, anchor) VALUES (?1, ?2, ?3)")
         try timeline.bind(profile, at: 1)
@@ -111,6 +128,34 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         _ = state.observe(kind: record.kind, record: document.root, source: record.sourceID, time: record.timestamp)
         cache[profile] = state
         dirty.insert(profile)
+    }
+
+    /// The identities whose row needs writing: new ones, newly linked ones, and ones the graph saw
+    /// again after its touch interval. A record that only repeats known identities writes none, so
+    /// `last_seen` is as precise as the graph's touch interval (a day by default).
+    static func identitiesChanged(by entries: [LogEntry]) -> Set<Identity> {
+        var changed: Set<Identity> = []
+        for entry in entries {
+            switch entry.change {
+            case .touched(let identity), .created(_, let identity): changed.insert(identity)
+            case .linked(let a, let b), .cooccurred(let a, with: let b):
+                changed.insert(a)
+                changed.insert(b)
+            default: break
+            }
+        }
+        return changed
+    }
+
+    /// Loads the graph if needed and marks the transaction as one that changes the engine's memory.
+    ///
+    /// The new generation is counted in memory before it is written, so that a rollback of this
+    /// transaction, whatever fails, leaves the store's count behind the engine's and the next
+    /// `load(in:)` rebuilds.
+    func begin(in connection: SQLiteConnection) throws {
+        try load(in: connection)
+        generation += 1
+        try ProfileSchema.setGeneration(generation, in: connection)
     }
 
     /// Appends the graph's decisions to the identity log.
@@ -124,10 +169,17 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         }
     }
 
+    /// The identity that placed the record: its highest-priority identity that is not shared, as the
+    /// graph chose it (or the first when all are shared). Its events follow it when a profile splits.
+    private func anchorIdentity(of resolution: Resolution) -> Identity? {
+        resolution.identities.first { graph.state(of: $0)?.isShared == false } ?? resolution.identities.first
+    }
+
     /// Records which profile each identity belongs to (a refused identity keeps its own), with when it
-    /// was first and last seen.
+    /// was first and last seen. An identity evicted by this very record belongs to none and is skipped:
+    /// its row was deleted with the eviction.
     private func recordIdentities(
-        _ identities: [Identity], profile: Int64, time: Timestamp, in connection: SQLiteConnection
+        _ identities: [Identity], time: Timestamp, in connection: SQLiteConnection
     ) throws {
         let upsert = try connection.prepare(
             """
@@ -136,7 +188,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
                 first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
             """)
         for identity in identities {
-            let owner = graph.profile(of: identity)?.rawValue ?? profile
+            guard let owner = graph.profile(of: identity)?.rawValue else { continue }
             try upsert.bind(identity.namespace, at: 1)
             try upsert.bind(identity.value, at: 2)
             try upsert.bind(owner, at: 3)

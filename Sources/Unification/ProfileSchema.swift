@@ -4,8 +4,9 @@ import Storage
 ///
 /// The identity log is the source of truth for the graph (rebuilt from it at start-up); the other
 /// tables are what reads need without the graph: which profile an identity belongs to, where a
-/// merged profile's id now points, each profile's fragments and computed attributes, and which
-/// events belong to which profile.
+/// merged profile's id now points, each profile's fragments and computed attributes, which events
+/// belong to which profile, and how many transactions have changed the engine's memory (to notice
+/// one that was rolled back).
 enum ProfileSchema {
     static let statements = [
         """
@@ -47,6 +48,13 @@ enum ProfileSchema {
             PRIMARY KEY (profile_id, sequence)
         ) WITHOUT ROWID
         """,
+        """
+        CREATE TABLE IF NOT EXISTS profile_engine (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            generation INTEGER NOT NULL
+        )
+        """,
+        "INSERT OR IGNORE INTO profile_engine (id, generation) VALUES (1, 0)",
     ]
 
     /// Creates the tables that do not exist yet.
@@ -54,5 +62,18 @@ enum ProfileSchema {
         for statement in statements {
             try connection.execute(statement)
         }
+    }
+
+    /// How many transactions have changed the profile engine's memory, as the store last committed it.
+    static func generation(in connection: SQLiteConnection) throws -> Int64 {
+        let select = try connection.prepare("SELECT generation FROM profile_engine WHERE id = 1")
+        return try select.queryFirst { $0.int64(at: 0) } ?? 0
+    }
+
+    /// Writes the count `generation(in:)` reads, inside the transaction that changes the memory.
+    static func setGeneration(_ generation: Int64, in connection: SQLiteConnection) throws {
+        let update = try connection.prepare("UPDATE profile_engine SET generation = ?1 WHERE id = 1")
+        try update.bind(generation, at: 1)
+        try update.run()
     }
 }
