@@ -69,7 +69,7 @@ let package = Package(
 
         // Benchmarks (`make bench`): measurements that need a release build and a quiet machine.
         .executableTarget(
-            name: "tessera-bench", dependencies: ["TesseraCore", "JSONParsing", "Ingestion"],
+            name: "tessera-bench", dependencies: ["TesseraCore", "JSONParsing", "Ingestion", "Identity"],
             path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
 
         // Tests: one target per module, plus shared support.

@@ -48,7 +48,7 @@ struct Edge {
 struct Node {
     var firstSeen: Int64
     var lastSeen: Int64
-    /// The time of the node's last `seen` or `touched` entry.
+    /// When the node was last logged: its first entry or its last `touched` entry.
     var lastTouch: Int64
     /// At roots: the component's profile id, or 0 while it has none (new, or evicted).
     var profile: Int64

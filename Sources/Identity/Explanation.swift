@@ -27,7 +27,8 @@ public struct Explanation: Sendable, Hashable {
         /// The reason as JSON: `{"reason": …, …}`.
         public var json: JSONValue {
             switch self {
-            case .unknownIdentity(let identity): ["reason": "unknownIdentity", "identity": .string(identity.description)]
+            case .unknownIdentity(let identity):
+                ["reason": "unknownIdentity", "identity": .string(identity.description)]
             case .blockedValue(let identity): ["reason": "blockedValue", "identity": .string(identity.description)]
             case .noPath: ["reason": "noPath"]
             case .refused(let link): ["reason": "refused", "link": link.json]
@@ -80,6 +81,7 @@ public struct SimulationReport: Sendable, Hashable {
         /// Identities evicted.
         public var evictions: Int
 
+        /// The counts as JSON.
         public var json: JSONValue {
             [
                 "profiles": .int(Int64(profiles)), "refusals": .int(Int64(refusals)), "flagged": .int(Int64(flagged)),
@@ -91,8 +93,10 @@ public struct SimulationReport: Sendable, Hashable {
     /// One profile that would differ: its identities grouped by the profiles they are in now (for a
     /// merge) or would be in (for a split).
     public struct Example: Sendable, Hashable {
+        /// The groups of identities, each group sorted as found.
         public var groups: [[Identity]]
 
+        /// The groups as a JSON array of arrays of `namespace:value`.
         public var json: JSONValue { .array(groups.map { .array($0.map { .string($0.description) }) }) }
     }
 

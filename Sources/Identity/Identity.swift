@@ -48,6 +48,7 @@ public struct ProfileID: Hashable, Sendable, Comparable, CustomStringConvertible
         self.rawValue = rawValue
     }
 
+    /// Orders by age: smaller ids belong to older profiles.
     public static func < (lhs: ProfileID, rhs: ProfileID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The number in decimal.

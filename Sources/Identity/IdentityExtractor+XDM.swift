@@ -32,7 +32,9 @@ extension IdentityExtractor {
     }
 
     /// `identityMap`: namespace code → `[{id, authenticatedState, primary}]`.
-    private static func addIdentityMap(_ map: JSONNode, path: String, rules: IdentityRules, into found: inout Extraction) {
+    private static func addIdentityMap(
+        _ map: JSONNode, path: String, rules: IdentityRules, into found: inout Extraction
+    ) {
         for (code, items) in map.members {
             guard let namespace = XDMNamespaces.namespace(forCode: code, rules: rules) else { continue }
             for (position, item) in items.elements.enumerated() {

@@ -5,11 +5,10 @@ extension GraphState {
         let time = provenance.time.milliseconds
         var ignored: [Identity] = []
         var members = scratchMembers
-        var memberIdentities = scratchIdentities
         scratchMembers = []
-        scratchIdentities = []
         members.removeAll(keepingCapacity: true)
-        memberIdentities.removeAll(keepingCapacity: true)
+        var memberIdentities: [Identity] = []
+        memberIdentities.reserveCapacity(identities.count)
         for identity in identities {
             guard !isBlocked(identity.value) else {
                 ignored.append(identity)
@@ -60,8 +59,10 @@ extension GraphState {
         }
     }
 
-    /// The node of an identity in a record at `time`: created (and logged) when new, otherwise its
-    /// times are updated and a `touched` entry is written when the last is older than the interval.
+    /// The node of an identity in a record at `time`: created when new (its first `created` or
+    /// `linked` entry will record it), otherwise its times are updated and a `touched` entry is
+    /// written when the last entry about it is older than the interval (or the time is earlier than
+    /// its first sighting).
     mutating func sight(_ identity: Identity, time: Int64) -> Int32 {
         let (node, isNew) = index.intern(identity)
         if isNew {
@@ -93,7 +94,8 @@ extension GraphState {
         }
         nodes.append(
             Node(
-                firstSeen: time, lastSeen: time, lastTouch: time, profile: 0, parent: node, size: 1, head: -1, degree: 0,
+                firstSeen: time, lastSeen: time, lastTouch: time, profile: 0, parent: node, size: 1, head: -1,
+                degree: 0,
                 namespace: namespace, flags: flags))
         visitMark.append(0)
     }

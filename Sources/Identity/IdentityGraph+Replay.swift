@@ -23,7 +23,9 @@ extension GraphState {
             _ = replayNode(identity, time: time)
         case .created(let profile, let identity):
             let node = replayNode(identity, time: nil)
-            if nodes[Int(find(node))].profile == 0 { startProfile(around: node, identity: identity, id: profile.rawValue) }
+            if nodes[Int(find(node))].profile == 0 {
+                startProfile(around: node, identity: identity, id: profile.rawValue)
+            }
         case .linked(let a, let b):
             replayLink(replayNode(a, time: nil), replayNode(b, time: nil))
         case .merged(let from, let into):

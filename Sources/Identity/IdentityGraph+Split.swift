@@ -108,7 +108,8 @@ extension GraphState {
             setUniques(component.filter { isUnique($0) }, root: root)
             let identities = sortedByPriority(component).map { index.identity($0) }
             if position > 0 {
-                record(.split(from: ProfileID(rawValue: profile), into: ProfileID(rawValue: id), identities: identities))
+                record(
+                    .split(from: ProfileID(rawValue: profile), into: ProfileID(rawValue: id), identities: identities))
             }
             parts.append(Split.Part(profile: ProfileID(rawValue: id), identities: identities))
         }

@@ -241,8 +241,8 @@ struct GraphState {
     var visitStamp: UInt32 = 0
     /// The blocked values' UTF-8 bytes by length, for `isBlocked`.
     let blockedByLength: [Int: [[UInt8]]]
+    /// The record's nodes, kept between observations to reuse the buffer.
     var scratchMembers: [Int32] = []
-    var scratchIdentities: [Identity] = []
 
     init(rules: IdentityRules, retainsLog: Bool) {
         self.rules = rules

@@ -21,6 +21,7 @@ package struct IdentityIndex {
     /// `hash << 32 | (node + 1)`, or 0 for an empty slot; the count is a power of two.
     private var slots: [UInt64] = Array(repeating: 0, count: 1024)
 
+    /// Creates an empty index.
     package init() {}
 
     /// The number of nodes.
@@ -130,6 +131,7 @@ package struct UnionFind {
     private var parent: [Int32] = []
     private var size: [Int32] = []
 
+    /// Creates an empty set of sets.
     package init() {}
 
     /// The number of nodes.

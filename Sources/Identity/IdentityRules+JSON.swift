@@ -15,6 +15,7 @@ public struct IdentityRulesError: Error, Sendable, Hashable, CustomStringConvert
         self.message = message
     }
 
+    /// The field and the message, for logs.
     public var description: String { "identity rules: `\(field)` \(message)" }
 }
 
@@ -138,7 +139,9 @@ private struct RuleReader {
 
     func bool(_ key: String) throws(IdentityRulesError) -> Bool? {
         guard let value = members[key] else { return nil }
-        guard case .bool(let flag) = value else { throw IdentityRulesError(field: key, message: "must be true or false") }
+        guard case .bool(let flag) = value else {
+            throw IdentityRulesError(field: key, message: "must be true or false")
+        }
         return flag
     }
 

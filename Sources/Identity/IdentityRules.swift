@@ -28,8 +28,8 @@ public struct IdentityRules: Sendable, Equatable {
     /// ecid > deviceId > cookieId > anonymousId.
     ///
     /// A record attaches to the profile of its highest-priority identity; when a profile grows past
-    /// its limit, identities of the lowest priority go first. Namespaces not listed rank below all
-    /// listed ones, in name order.
+    /// its limit, identities of the lowest priority go first. Namespaces not listed share the rank
+    /// below all listed ones; among equals, a record's anchor is the one it lists first.
     public var priority: [String]
 
     /// Namespaces beyond the built-in ones.

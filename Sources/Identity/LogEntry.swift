@@ -150,7 +150,9 @@ extension LogEntry {
     private static func change(kind: String, json: JSONValue) throws(IdentityDecodingError) -> Change {
         typealias Error = IdentityDecodingError
         switch kind {
-        case "touched": return .touched(try Error.identity(json["identity"]))
+        // Logs written before first sightings were folded into `created` and `linked` entries have
+        // `seen` entries; they carry the same information as `touched`.
+        case "touched", "seen": return .touched(try Error.identity(json["identity"]))
         case "created": return .created(try Error.profile(json["profile"]), try Error.identity(json["identity"]))
         case "linked": return .linked(try Error.identity(json["from"]), try Error.identity(json["to"]))
         case "merged": return .merged(try Error.profile(json["profile"]), into: try Error.profile(json["into"]))

@@ -32,7 +32,9 @@ public struct Provenance: Sendable, Hashable {
     /// Reads the JSON form; `timeMs` is authoritative.
     public init(json: JSONValue) throws(IdentityDecodingError) {
         guard case .string(let rule) = json["rule"] else { throw IdentityDecodingError("provenance needs a rule") }
-        guard let milliseconds = json["timeMs"]?.intValue else { throw IdentityDecodingError("provenance needs timeMs") }
+        guard let milliseconds = json["timeMs"]?.intValue else {
+            throw IdentityDecodingError("provenance needs timeMs")
+        }
         self.init(
             record: json["record"]?.intValue, source: json["source"]?.intValue, rule: rule,
             time: Timestamp(milliseconds: milliseconds))
@@ -164,6 +166,7 @@ public struct IdentityDecodingError: Error, Sendable, Hashable, CustomStringConv
         self.message = message
     }
 
+    /// The message, for logs.
     public var description: String { "identity log: \(message)" }
 
     /// An identity in its `namespace:value` form.

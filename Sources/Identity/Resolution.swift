@@ -7,6 +7,7 @@ public struct ProfileMerge: Sendable, Hashable {
     /// The older profile, which survives.
     public var into: ProfileID
 
+    /// Creates a merge.
     public init(from: ProfileID, into: ProfileID) {
         self.from = from
         self.into = into
@@ -30,7 +31,7 @@ public struct Resolution: Sendable {
     /// Profiles that fell apart when identities were evicted to keep a profile within its limit.
     public var splits: [Split]
 
-    /// The merges the record caused, oldest survivor last written.
+    /// The merges the record caused, in the order they happened.
     public var merges: [ProfileMerge] {
         entries.compactMap {
             if case .merged(let from, let into) = $0.change { return ProfileMerge(from: from, into: into) }
@@ -62,9 +63,12 @@ public struct Resolution: Sendable {
 public struct Split: Sendable, Hashable {
     /// One resulting profile and its identities.
     public struct Part: Sendable, Hashable {
+        /// The profile's id.
         public var profile: ProfileID
+        /// Its identities, highest priority first.
         public var identities: [Identity]
 
+        /// Creates a part.
         public init(profile: ProfileID, identities: [Identity]) {
             self.profile = profile
             self.identities = identities
@@ -81,6 +85,7 @@ public struct Split: Sendable, Hashable {
     /// The log entries written, in order.
     public var entries: [LogEntry]
 
+    /// Creates a split; with only a profile, the result of a request that changed nothing.
     public init(profile: ProfileID?, parts: [Part] = [], detached: [Identity] = [], entries: [LogEntry] = []) {
         self.profile = profile
         self.parts = parts

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServer
 import Identity
 import JSONParsing
@@ -70,7 +71,12 @@ struct ProfileRoutes: Sendable {
             var results: [JSONValue] = []
             for (index, item) in items.enumerated() {
                 let identity = try ProfileRoutes.identity(item, field: "identities[\(index)]")
-                let id = try? reader.profileID(namespace: identity.namespace, value: identity.value)
+                let id: ProfileID?
+                do {
+                    id = try reader.profileID(namespace: identity.namespace, value: identity.value)
+                } catch is ProfileReader.LookupError {
+                    id = nil
+                }
                 let document = try id.flatMap { try reader.document(of: $0, policyName: nil, fields: nil) }
                 results.append(["identity": .string(identity.description), "profile": document ?? .null])
             }
@@ -81,8 +87,8 @@ struct ProfileRoutes: Sendable {
     /// `GET /v1/identities/explain?from=NS:VALUE&to=NS:VALUE`.
     func explain(_ call: RouteRequest) {
         respondAsync(call) {
-            let from = try normalised(call.request.query["from"], field: "from")
-            let to = try normalised(call.request.query["to"], field: "to")
+            let from = try normalised(call.request.query["from"], field: "from", keepingBlocked: true)
+            let to = try normalised(call.request.query["to"], field: "to", keepingBlocked: true)
             return .json(200, try await engine.explain(from: from, to: to, store: store).json)
         }
     }
@@ -124,11 +130,23 @@ struct ProfileRoutes: Sendable {
         return id
     }
 
-    private func normalised(_ text: String?, field: String) throws -> Identity {
+    /// The identity named by `text`, normalised as collection does.
+    ///
+    /// - Parameter keepingBlocked: return a blocked value as given (trimmed) instead of refusing it,
+    ///   so that explain can say why it links nothing.
+    private func normalised(_ text: String?, field: String, keepingBlocked: Bool = false) throws -> Identity {
         guard let text, let identity = Identity(parsing: text) else {
             throw RouteFailure.invalid("`\(field)` must be NAMESPACE:VALUE", field: field)
         }
-        return try reader.normalised(namespace: identity.namespace, value: identity.value)
+        do {
+            return try reader.normalised(namespace: identity.namespace, value: identity.value)
+        } catch ProfileReader.LookupError.blockedIdentity where keepingBlocked {
+            return Identity(namespace: identity.namespace, value: identity.value.trimmingCharacters(in: .whitespaces))
+        } catch ProfileReader.LookupError.invalidIdentity(let reason) {
+            throw RouteFailure.invalidIdentity(reason, field: field)
+        } catch ProfileReader.LookupError.blockedIdentity {
+            throw RouteFailure.invalidIdentity("the value is blocked and never identifies anyone", field: field)
+        }
     }
 
     static func identity(_ item: JSONValue, field: String) throws -> Identity {
@@ -162,6 +180,7 @@ struct ProfileRoutes: Sendable {
 enum RouteFailure: Error {
     case notFound(String)
     case invalid(String, field: String?)
+    case invalidIdentity(String, field: String)
 
     static func response(for error: any Error) -> HTTPResponse {
         switch error {
@@ -169,8 +188,14 @@ enum RouteFailure: Error {
             return ErrorBody.response(404, code: "not_found", message: message)
         case RouteFailure.invalid(let message, let field):
             return ErrorBody.response(400, code: "invalid_value", message: message, field: field)
+        case RouteFailure.invalidIdentity(let reason, let field):
+            return ErrorBody.response(400, code: "invalid_identity", message: reason, field: field)
         case ProfileReader.LookupError.invalidIdentity(let reason):
             return ErrorBody.response(400, code: "invalid_identity", message: reason, field: "value")
+        case ProfileReader.LookupError.blockedIdentity:
+            return ErrorBody.response(
+                400, code: "invalid_identity", message: "the value is blocked and never identifies anyone",
+                field: "value")
         case ProfileReader.LookupError.unknownMergePolicy:
             return ErrorBody.response(400, code: "invalid_value", message: "no such merge policy", field: "mergePolicy")
         case let error as PageError:

@@ -24,6 +24,8 @@ public struct ProfileReader: Sendable {
     /// Why a lookup found nothing to show.
     public enum LookupError: Error, Equatable {
         case invalidIdentity(String)
+        /// The value is one that never identifies anyone (`null`, `undefined`, …).
+        case blockedIdentity
         case unknownMergePolicy(String)
     }
 
@@ -44,7 +46,7 @@ public struct ProfileReader: Sendable {
     public func normalised(namespace: String, value: String) throws -> Identity {
         switch normalizer.normalise(namespace: namespace, value: value) {
         case .identity(let identity): return identity
-        case .blocked: throw LookupError.invalidIdentity("the value is blocked and never identifies anyone")
+        case .blocked: throw LookupError.blockedIdentity
         case .invalid(let reason): throw LookupError.invalidIdentity(reason)
         }
     }

@@ -25,7 +25,8 @@ import Testing
         let explanation = graph.explain(from: Identity("userId:mom"), to: Identity("userId:dad"))
         #expect(!explanation.joined)
         let refusal = LinkRecord.State.refused(.uniqueConflict(namespace: "userId"))
-        #expect(explanation.reasons.contains { if case .refused(let link) = $0 { link.state == refusal } else { false } })
+        #expect(
+            explanation.reasons.contains { if case .refused(let link) = $0 { link.state == refusal } else { false } })
         #expect(explanation.path.count == 2)
         #expect(explanation.path.first { !$0.isActive }?.provenance.record == 2)
     }

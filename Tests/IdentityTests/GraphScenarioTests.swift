@@ -37,11 +37,13 @@ struct Scenario: Sendable, CustomTestStringConvertible {
                     #expect(resolution.profile != nil, "step \(position)")
                 }
             case .unlink(let a, let b):
-                let split = graph.unlink(Identity(a), Identity(b), provenance: evidence(sequence, rule: "request.unlink"))
+                let split = graph.unlink(
+                    Identity(a), Identity(b), provenance: evidence(sequence, rule: "request.unlink"))
                 #expect(split.changed, "step \(position)")
             case .remove(let identity):
                 let profile = graph.profileOf(identity)!
-                let split = graph.remove(Identity(identity), from: profile, provenance: evidence(sequence, rule: "request.remove"))
+                let split = graph.remove(
+                    Identity(identity), from: profile, provenance: evidence(sequence, rule: "request.remove"))
                 #expect(split.changed, "step \(position)")
             }
         }

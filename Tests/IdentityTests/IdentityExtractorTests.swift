@@ -23,25 +23,28 @@ import Testing
     func identify() throws {
         let extraction = IdentityExtractor.extract(
             kind: "identify", record: try record("segment/segment-docs/identify__example.json"), rules: rules)
-        #expect(found(extraction) == [
-            "userId:97980cfea0067 @userId", "anonymousId:507f191e810c19729de860ea @anonymousId",
-            "email:peter@example.com @traits.email",
-        ])
+        #expect(
+            found(extraction) == [
+                "userId:97980cfea0067 @userId", "anonymousId:507f191e810c19729de860ea @anonymousId",
+                "email:peter@example.com @traits.email",
+            ])
         #expect(extraction.accountID == nil)
     }
 
     @Test("alias: previousId goes to the configured namespace")
     func alias() throws {
         let node = try record("segment/segment-docs/alias__examples.json")
-        #expect(found(IdentityExtractor.extract(kind: "alias", record: node, rules: rules)) == [
-            "userId:507f191e81 @userId", "anonymousId:507f191e810c19729de860ea @anonymousId",
-            "anonymousId:39239-239239-239239-23923 @previousId",
-        ])
+        #expect(
+            found(IdentityExtractor.extract(kind: "alias", record: node, rules: rules)) == [
+                "userId:507f191e81 @userId", "anonymousId:507f191e810c19729de860ea @anonymousId",
+                "anonymousId:39239-239239-239239-23923 @previousId",
+            ])
         let minimal = try record("segment/segment-docs/http-api__alias.json")
         let asUser = IdentityRules(aliasPreviousIDNamespace: "userId")
-        #expect(found(IdentityExtractor.extract(kind: "alias", record: minimal, rules: asUser)) == [
-            "userId:019mr8mf4r @userId", "userId:39239-239239-239239-23923 @previousId",
-        ])
+        #expect(
+            found(IdentityExtractor.extract(kind: "alias", record: minimal, rules: asUser)) == [
+                "userId:019mr8mf4r @userId", "userId:39239-239239-239239-23923 @previousId",
+            ])
     }
 
     @Test("group: groupId is the account, and the group's traits are not the person's")
@@ -51,7 +54,8 @@ import Testing
         #expect(extraction.accountID == "0e8c78ea9d97a7b8185e8632")
         #expect(extraction.identities.map(\.namespace) == ["userId", "anonymousId"])
         let withEmail = try record(json: #"{"userId":"u","groupId":"g1","traits":{"email":"sales@initech.com"}}"#)
-        #expect(found(IdentityExtractor.extract(kind: "group", record: withEmail, rules: rules)) == ["userId:u @userId"])
+        #expect(
+            found(IdentityExtractor.extract(kind: "group", record: withEmail, rules: rules)) == ["userId:u @userId"])
     }
 
     @Test("device and advertising ids, and a track's context.groupId as its account")
@@ -59,30 +63,35 @@ import Testing
         let node = try record("segment/segment-docs/common__structure.json")
         let extraction = IdentityExtractor.extract(kind: "track", record: node, rules: rules)
         #expect(found(extraction).contains("deviceId:B5372DB0-C21E-11E4-8DFC-AA07A5B093DB @context.device.id"))
-        #expect(found(extraction).contains("advertisingId:7A3CBEA0-BDF5-11E4-8DFC-AA07A5B093DB @context.device.advertisingId"))
+        #expect(
+            found(extraction).contains(
+                "advertisingId:7A3CBEA0-BDF5-11E4-8DFC-AA07A5B093DB @context.device.advertisingId"))
         #expect(extraction.accountID == "12345")
-        let folded = IdentityExtractor.extract(kind: "track", record: node, rules: IdentityRules(advertisingIDNamespace: "deviceId"))
+        let folded = IdentityExtractor.extract(
+            kind: "track", record: node, rules: IdentityRules(advertisingIDNamespace: "deviceId"))
         #expect(folded.identities.filter { $0.namespace == "deviceId" }.count == 2)
     }
 
     @Test("context.externalIds: type names the namespace; an encoding makes its own")
     func externalIDs() throws {
-        let node = try record(json: """
-            {"type":"identify","userId":"u1","traits":{"phone":"(415) 555-0132"},
-             "context":{"traits":{"email":"u1@example.com"},"externalIds":[
-              {"id":"L-77","type":"loyaltyId","collection":"users","encoding":"none"},
-              {"id":"C-9","type":"crm_id","collection":"users","encoding":"none"},
-              {"id":"5e8f","type":"email","collection":"users","encoding":"sha256"},
-              {"id":"z-1","type":"Zendesk Id","collection":"users"},
-              {"id":12345,"type":"ECID"},
-              {"type":"loyaltyId"}]}}
-            """)
-        #expect(found(IdentityExtractor.extract(kind: "identify", record: node, rules: rules)) == [
-            "userId:u1 @userId", "phone:(415) 555-0132 @traits.phone", "email:u1@example.com @context.traits.email",
-            "loyaltyId:L-77 @context.externalIds[0]", "crmId:C-9 @context.externalIds[1]",
-            "email_sha256:5e8f @context.externalIds[2]", "Zendesk_Id:z-1 @context.externalIds[3]",
-            "ecid:12345 @context.externalIds[4]",
-        ])
+        let node = try record(
+            json: """
+                {"type":"identify","userId":"u1","traits":{"phone":"(415) 555-0132"},
+                 "context":{"traits":{"email":"u1@example.com"},"externalIds":[
+                  {"id":"L-77","type":"loyaltyId","collection":"users","encoding":"none"},
+                  {"id":"C-9","type":"crm_id","collection":"users","encoding":"none"},
+                  {"id":"5e8f","type":"email","collection":"users","encoding":"sha256"},
+                  {"id":"z-1","type":"Zendesk Id","collection":"users"},
+                  {"id":12345,"type":"ECID"},
+                  {"type":"loyaltyId"}]}}
+                """)
+        #expect(
+            found(IdentityExtractor.extract(kind: "identify", record: node, rules: rules)) == [
+                "userId:u1 @userId", "phone:(415) 555-0132 @traits.phone", "email:u1@example.com @context.traits.email",
+                "loyaltyId:L-77 @context.externalIds[0]", "crmId:C-9 @context.externalIds[1]",
+                "email_sha256:5e8f @context.externalIds[2]", "Zendesk_Id:z-1 @context.externalIds[3]",
+                "ecid:12345 @context.externalIds[4]",
+            ])
     }
 
     @Test("every Segment docs example extracts without surprises")
@@ -107,37 +116,44 @@ import Testing
     func xdmProfile() throws {
         let node = try record("xdm/components/classes/profile.example.1.json")
         let extraction = IdentityExtractor.extract(kind: "xdm.profile", record: node, rules: rules)
-        #expect(found(extraction) == [
-            "ecid:92312748749128 @xdm:identityMap.ECID[0]", "email:jane@doe.com @xdm:identityMap.EMAIL[0]",
-            "email:jsmith@xyzinc.com @xdm:workEmail.xdm:address", "phone:1-408-888-8888 @xdm:mobilePhone.xdm:number",
-        ])
+        #expect(
+            found(extraction) == [
+                "ecid:92312748749128 @xdm:identityMap.ECID[0]", "email:jane@doe.com @xdm:identityMap.EMAIL[0]",
+                "email:jsmith@xyzinc.com @xdm:workEmail.xdm:address",
+                "phone:1-408-888-8888 @xdm:mobilePhone.xdm:number",
+            ])
         let normalised = IdentityNormalizer(rules: rules, phones: FakePhones()).normalise(extraction)
-        #expect(normalised.identities.map(\.description) == [
-            "email:jane@doe.com", "email:jsmith@xyzinc.com", "phone:+14088888888",
-        ])
+        #expect(
+            normalised.identities.map(\.description) == [
+                "email:jane@doe.com", "email:jsmith@xyzinc.com", "phone:+14088888888",
+            ])
         #expect(normalised.invalid.map(\.reason) == ["an ECID has exactly 38 digits"])
     }
 
     @Test("namespace URIs map to Adobe's standard namespaces")
     func namespaceURIs() throws {
-        let map = String(decoding: try TestData.bytes("xdm/components/fieldgroups/shared/identitymap.example.1.json"), as: UTF8.self)
+        let map = String(
+            decoding: try TestData.bytes("xdm/components/fieldgroups/shared/identitymap.example.1.json"), as: UTF8.self)
         let node = try record(json: #"{"identityMap":"# + map + "}")
-        #expect(found(IdentityExtractor.extract(kind: "xdm.event", record: node, rules: rules)) == [
-            "ecid:92312748749128 @identityMap.https://data.adobe.io/entities/namespace/4[0]",
-            "ecid:92312748749239 @identityMap.https://data.adobe.io/entities/namespace/4[1]",
-            "aaid:2394509340-30453470347 @identityMap.https://data.adobe.io/entities/namespace/10[0]",
-            "tntid:1233ce17-20e0-4a2c-8198-2a77fd60cf4d @identityMap.https://data.adobe.io/entities/namespace/9[0]",
-        ])
+        #expect(
+            found(IdentityExtractor.extract(kind: "xdm.event", record: node, rules: rules)) == [
+                "ecid:92312748749128 @identityMap.https://data.adobe.io/entities/namespace/4[0]",
+                "ecid:92312748749239 @identityMap.https://data.adobe.io/entities/namespace/4[1]",
+                "aaid:2394509340-30453470347 @identityMap.https://data.adobe.io/entities/namespace/10[0]",
+                "tntid:1233ce17-20e0-4a2c-8198-2a77fd60cf4d @identityMap.https://data.adobe.io/entities/namespace/9[0]",
+            ])
     }
 
     @Test("namespace codes: standard, case-insensitive, configured, and unknown ones sanitised")
     func namespaceCodes() {
-        let configured = IdentityRules(customNamespaces: [.init(name: "lumaCRMId")], xdmNamespaceCodes: ["LUMA": "crmId"])
+        let configured = IdentityRules(
+            customNamespaces: [.init(name: "lumaCRMId")], xdmNamespaceCodes: ["LUMA": "crmId"])
         let cases: [(String, String?)] = [
             ("ECID", "ecid"), ("Email", "email"), ("EMAIL", "email"), ("Phone", "phone"), ("CRMID", "crmId"),
             ("CRM", "crmId"), ("AAID", "aaid"), ("GAID", "advertisingId"), ("IDFA", "advertisingId"),
             ("luma", "crmId"), ("LUMACRMID", "lumaCRMId"), ("loyalty_id", "loyaltyId"),
-            ("https://data.adobe.io/entities/namespace/6", "email"), ("https://data.adobe.io/entities/namespace/7", "phone"),
+            ("https://data.adobe.io/entities/namespace/6", "email"),
+            ("https://data.adobe.io/entities/namespace/7", "phone"),
             ("https://data.adobe.io/entities/namespace/Email", "email"), ("Email_LC_SHA256", "Email_LC_SHA256"),
             ("my ns/é", "my_ns___"), ("///", nil),
         ]
@@ -151,22 +167,30 @@ import Testing
         let node = try record("xdm/extensions/adobe/experience/aep-web-sdk-experienceevent.example.1.json")
         let extraction = IdentityExtractor.extract(kind: "xdm.event", record: node, rules: rules)
         #expect(extraction.identities.map(\.namespace) == ["Email_LC_SHA256", "HYP"])
-        let loggedOut = try record(json: """
-            {"identityMap":{"ECID":[{"id":"1","authenticatedState":"loggedOut"},{"id":"2","authenticatedState":"authenticated"}]}}
-            """)
-        #expect(found(IdentityExtractor.extract(kind: "xdm.event", record: loggedOut, rules: rules)) == ["ecid:2 @identityMap.ECID[1]"])
+        let loggedOut = try record(
+            json: """
+                {"identityMap":{"ECID":[{"id":"1","authenticatedState":"loggedOut"},
+                                        {"id":"2","authenticatedState":"authenticated"}]}}
+                """)
+        #expect(
+            found(IdentityExtractor.extract(kind: "xdm.event", record: loggedOut, rules: rules)) == [
+                "ecid:2 @identityMap.ECID[1]"
+            ])
     }
 
     @Test("userAccount.ID, plain and prefixed person fields, and accounts that name no person")
     func xdmFieldsAndAccounts() throws {
         let account = try record("xdm/components/fieldgroups/profile/profile-user-account-details.example.1.json")
-        #expect(found(IdentityExtractor.extract(kind: "xdm.profile", record: account, rules: rules)) == [
-            "userId:X87321 @xdm:userAccount.xdm:ID",
-        ])
-        let plain = try record(json: #"{"personalEmail":{"address":"a@example.com"},"homePhone":{"number":"+1 212 555 0100"}}"#)
-        #expect(found(IdentityExtractor.extract(kind: "xdm.profile", record: plain, rules: rules)) == [
-            "email:a@example.com @personalEmail.address", "phone:+1 212 555 0100 @homePhone.number",
-        ])
+        #expect(
+            found(IdentityExtractor.extract(kind: "xdm.profile", record: account, rules: rules)) == [
+                "userId:X87321 @xdm:userAccount.xdm:ID"
+            ])
+        let plain = try record(
+            json: #"{"personalEmail":{"address":"a@example.com"},"homePhone":{"number":"+1 212 555 0100"}}"#)
+        #expect(
+            found(IdentityExtractor.extract(kind: "xdm.profile", record: plain, rules: rules)) == [
+                "email:a@example.com @personalEmail.address", "phone:+1 212 555 0100 @homePhone.number",
+            ])
         let business = try record("xdm/components/classes/b2b/account.example.1.json")
         let extraction = IdentityExtractor.extract(kind: "xdm.account", record: business, rules: rules)
         #expect(extraction.identities.isEmpty)
@@ -177,6 +201,7 @@ import Testing
     func otherKinds() throws {
         let node = try record("segment/segment-docs/identify__example.json")
         #expect(IdentityExtractor.extract(kind: "unknown", record: node, rules: rules) == Extraction())
-        #expect(IdentityExtractor.extract(kind: "identify", record: try record(json: "[1]"), rules: rules) == Extraction())
+        #expect(
+            IdentityExtractor.extract(kind: "identify", record: try record(json: "[1]"), rules: rules) == Extraction())
     }
 }

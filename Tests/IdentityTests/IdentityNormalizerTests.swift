@@ -47,7 +47,10 @@ import Testing
     func phones(_ raw: String, _ region: String, _ expected: String?) {
         let normalizer = IdentityNormalizer(rules: IdentityRules(defaultPhoneRegion: region), phones: FakePhones())
         let result = normalizer.normalise(namespace: "phone", value: raw)
-        #expect(result == (expected.map { .identity(Identity(namespace: "phone", value: $0)) } ?? .invalid("not a valid phone number")))
+        #expect(
+            result
+                == (expected.map { .identity(Identity(namespace: "phone", value: $0)) }
+                    ?? .invalid("not a valid phone number")))
     }
 
     static let ecidsCases: [(raw: String, valid: Bool)] = [
@@ -69,8 +72,10 @@ import Testing
         }
     }
 
-    static let blockedCases = ["", "   ", "null", " NULL ", "undefined", "Anonymous", "0", "-1", "unknown", "none", "N/A", "test",
-        "00000000-0000-0000-0000-000000000000"]
+    static let blockedCases = [
+        "", "   ", "null", " NULL ", "undefined", "Anonymous", "0", "-1", "unknown", "none", "N/A", "test",
+        "00000000-0000-0000-0000-000000000000",
+    ]
 
     @Test("placeholder values are blocked in every namespace, ignoring case and spaces", arguments: blockedCases)
     func blockedValues(_ raw: String) {
@@ -100,8 +105,12 @@ import Testing
     func customNamespaces() {
         let rules = IdentityRules(customNamespaces: [.init(name: "cardNumber", format: .digits)])
         let normalizer = IdentityNormalizer(rules: rules, phones: FakePhones())
-        #expect(normalizer.normalise(namespace: "cardNumber", value: "4000 1234-5678") == .identity(Identity("cardNumber:400012345678")))
-        #expect(normalizer.normalise(namespace: "cardNumber", value: "4000x") == .invalid("only digits, spaces and dashes are allowed"))
+        #expect(
+            normalizer.normalise(namespace: "cardNumber", value: "4000 1234-5678")
+                == .identity(Identity("cardNumber:400012345678")))
+        #expect(
+            normalizer.normalise(namespace: "cardNumber", value: "4000x")
+                == .invalid("only digits, spaces and dashes are allowed"))
         #expect(normalizer.normalise(namespace: "tntid", value: " x ") == .identity(Identity("tntid:x")))
         let closed = IdentityNormalizer(rules: IdentityRules(acceptsUndeclaredNamespaces: false), phones: FakePhones())
         #expect(closed.normalise(namespace: "tntid", value: "x") == .invalid("unknown namespace"))
@@ -111,7 +120,8 @@ import Testing
     @Test("control characters and oversized values are invalid everywhere")
     func unsafeValues() {
         #expect(normalizer.normalise(namespace: "userId", value: "a\u{0}b") == .invalid("control character in value"))
-        #expect(normalizer.normalise(namespace: "userId", value: "a\u{1B}[31m") == .invalid("control character in value"))
+        #expect(
+            normalizer.normalise(namespace: "userId", value: "a\u{1B}[31m") == .invalid("control character in value"))
         let long = String(repeating: "x", count: IdentityNormalizer.maximumValueLength + 1)
         #expect(normalizer.normalise(namespace: "userId", value: long) == .invalid("value too long"))
     }

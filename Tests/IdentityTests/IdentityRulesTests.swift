@@ -7,9 +7,10 @@ import Testing
     func defaults() {
         let rules = IdentityRules.defaults
         #expect(rules.uniqueNamespaces == ["userId", "crmId"])
-        #expect(rules.priority == [
-            "userId", "crmId", "email", "phone", "loyaltyId", "ecid", "deviceId", "cookieId", "anonymousId",
-        ])
+        #expect(
+            rules.priority == [
+                "userId", "crmId", "email", "phone", "loyaltyId", "ecid", "deviceId", "cookieId", "anonymousId",
+            ])
         #expect(rules.maxIdentitiesPerProfile == 50)
         #expect(rules.sharedIdentityThreshold == 3)
         #expect(rules.sharedIdentityWindow == 30 * day)

@@ -46,14 +46,17 @@ extension IdentityGraph {
 
     /// Every profile as the sorted texts of its identities, sorted.
     var partition: [[String]] {
-        profiles.map { identities(in: $0).map(\.identity.description).sorted() }.sorted { $0.description < $1.description }
+        profiles.map { identities(in: $0).map(\.identity.description).sorted() }.sorted {
+            $0.description < $1.description
+        }
     }
 
     /// Every profile id with the sorted texts of its identities.
     var profilesByID: [Int64: [String]] {
-        Dictionary(uniqueKeysWithValues: profiles.map { id in
-            (id.rawValue, identities(in: id).map(\.identity.description).sorted())
-        })
+        Dictionary(
+            uniqueKeysWithValues: profiles.map { id in
+                (id.rawValue, identities(in: id).map(\.identity.description).sorted())
+            })
     }
 
     /// The profile of an identity written as text.

@@ -10,8 +10,11 @@ struct TesseraBench {
         case "decode":
             let bodies = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
             print(JSONValue.object(DecodeBenchmark.run(bodies: bodies)).serialized)
+        case "identity":
+            print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
-            FileHandle.standardError.write(Data("usage: tessera-bench decode [BODIES]\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: tessera-bench decode [BODIES] | identity [LINKS] [NODES] [EDGE-FILE]\n".utf8))
             exit(64)
         }
     }
