@@ -35,7 +35,7 @@ lint:
 
 bench: bench-deps release
 	$(SWIFT) build -c release --product tessera-bench
-	Benchmarks/run.sh
+	PYTHON=$(VENV)/bin/python Benchmarks/run.sh
 
 deps:
 	@scripts/install-packages $(BUILD_PACKAGES)
@@ -47,6 +47,7 @@ test-deps: deps
 
 bench-deps: test-deps
 	@scripts/install-packages $(BENCH_PACKAGES)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Benchmarks/identity/requirements.txt
 
 clean:
 	rm -rf .build $(VENV)

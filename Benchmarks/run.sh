@@ -69,7 +69,17 @@ stop_server
 "$BENCH_BINARY" decode 2000 >"$RESULTS/decode.json"
 echo "decode: $(cat "$RESULTS/decode.json")"
 
-python3 - "$RESULTS" <<'PY'
+# The in-memory identity core on random links, and connected components of the same edge list
+# with python-igraph and networkx (references), in the same run.
+LINKS=${BENCH_LINKS:-1000000}
+edges=$(mktemp /tmp/tessera-edges-XXXXXX)
+"$BENCH_BINARY" identity "$LINKS" "$LINKS" "$edges" >"$RESULTS/identity.json"
+echo "identity: $(cat "$RESULTS/identity.json")"
+${PYTHON:-python3} Benchmarks/identity/components.py "$edges" --nodes "$LINKS" >"$RESULTS/components.json"
+echo "components: $(cat "$RESULTS/components.json")"
+rm -f "$edges"
+
+${PYTHON:-python3} - "$RESULTS" <<'PY'
 import json, sys, os
 results = sys.argv[1]
 load = lambda name: json.load(open(os.path.join(results, name + ".json")))
@@ -84,6 +94,11 @@ ratio = load("durable-batch")["requests_per_second"] / load("collection-only-bat
 print(f"\nidentity and profiles on / collection only: {ratio:.2f}")
 d = load("decode")
 print()
+i, c = load("identity"), load("components")
+print(f"identity core, {i['links']:,} random links: observe {i['graph_links_per_s']:,.0f} links/s, "
+      f"union-find alone {i['union_find_links_per_s']:,.0f}/s; igraph build+components "
+      f"{c['igraph_links_per_s']:,.0f}/s, networkx {c.get('networkx_links_per_s', 0):,.0f}/s; "
+      f"profiles match components: {i['profiles_match_components'] and i['components'] == c['igraph_components']}")
 print(f"decode of {d['body_bytes']:,}-byte /v1/batch bodies: JSONSerialization {d['foundation_mb_per_s']:.0f} MB/s "
       f"({d['foundation_events_per_s']:,.0f} events/s), simdjson tape {d['simdjson_tape_mb_per_s']:.0f} MB/s, "
       f"full Segment decode {d['segment_decode_mb_per_s']:.0f} MB/s ({d['segment_decode_events_per_s']:,.0f} events/s)")
