@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber"], swiftSettings: swiftSettings),
         .target(name: "Identity", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(name: "Profiles", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
+        .target(name: "Audiences", dependencies: ["TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
         .target(
@@ -69,7 +70,8 @@ let package = Package(
 
         // Benchmarks (`make bench`): measurements that need a release build and a quiet machine.
         .executableTarget(
-            name: "tessera-bench", dependencies: ["TesseraCore", "JSONParsing", "Ingestion", "Identity"],
+            name: "tessera-bench",
+            dependencies: ["TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer"],
             path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
 
         // Tests: one target per module, plus shared support.
@@ -84,6 +86,8 @@ let package = Package(
             name: "IdentityTests", dependencies: ["Identity", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "UnificationTests", dependencies: ["Unification", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AudiencesTests", dependencies: ["Audiences", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProfilesTests", dependencies: ["Profiles", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(

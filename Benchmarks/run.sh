@@ -66,6 +66,38 @@ run_wrk discard-batch /v1/batch 16
 run_wrk discard-single /v1/track 64
 stop_server
 
+# Profile lookup: load BENCH_PROFILES people (one identify each), then read random profiles by userId
+# over HTTP, beside redis-benchmark GET on a redis-server holding as many keys of the same size.
+PROFILES=${BENCH_PROFILES:-100000}
+start_server
+rss_before=$(ps -o rss= -p "$pid")
+"$BENCH_BINARY" load-profiles "$port" "$(cat "$data/default-write-key")" "$PROFILES" >"$RESULTS/load.json"
+rss_after=$(ps -o rss= -p "$pid")
+disk=$(du -sk "$data" | cut -f1)
+echo "{\"profiles\":$PROFILES,\"rss_kb_before\":$rss_before,\"rss_kb_after\":$rss_after,\"disk_kb\":$disk}" \
+    >"$RESULTS/profile-memory.json"
+echo "load: $(cat "$RESULTS/load.json") $(cat "$RESULTS/profile-memory.json")"
+for connections in 4 16; do
+    TESSERA_AUTH="Bearer $token" TESSERA_PROFILES=$PROFILES TESSERA_RESULT="$RESULTS/lookup-$connections.json" \
+        wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" -s Benchmarks/wrk/profile.lua "http://127.0.0.1:$port" \
+        >/dev/null
+    echo "lookup-$connections: $(cat "$RESULTS/lookup-$connections.json")"
+done
+stop_server
+
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
+sleep 0.5
+redis-benchmark -p "$redis_port" -t set -r "$PROFILES" -n $((PROFILES * 3)) -d 600 -q >/dev/null 2>&1
+for connections in 4 16; do
+    redis-benchmark -p "$redis_port" -t get -r "$PROFILES" -n 200000 -c "$connections" -d 600 2>/dev/null | tr '\r' '\n' \
+        | awk -v c="$connections" '/throughput summary/ {rps=$3} /latency summary/ {getline; getline; p50=$3; p99=$5}
+            END {printf "{\"connections\":%d,\"requests_per_second\":%s,\"p50_ms\":%s,\"p99_ms\":%s}\n", c, rps, p50, p99}' \
+        >"$RESULTS/redis-$connections.json"
+    echo "redis-$connections: $(cat "$RESULTS/redis-$connections.json")"
+done
+redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+
 "$BENCH_BINARY" decode 2000 >"$RESULTS/decode.json"
 echo "decode: $(cat "$RESULTS/decode.json")"
 
@@ -94,6 +126,19 @@ ratio = load("durable-batch")["requests_per_second"] / load("collection-only-bat
 print(f"\nidentity and profiles on / collection only: {ratio:.2f}")
 d = load("decode")
 print()
+print()
+print("| profile lookup | requests/s | p50 ms | p99 ms |")
+print("|---|---:|---:|---:|")
+for connections in (4, 16):
+    t, r = load(f"lookup-{connections}"), load(f"redis-{connections}")
+    print(f"| Tessera GET /v1/profiles/userId/…, {connections} connections | {t['requests_per_second']:,.0f} "
+          f"| {t['p50_ms']:.2f} | {t['p99_ms']:.2f} |")
+    print(f"| redis-benchmark GET, {connections} connections | {r['requests_per_second']:,.0f} "
+          f"| {r['p50_ms']:.3f} | {r['p99_ms']:.3f} |")
+m, l = load("profile-memory"), load("load")
+print(f"{m['profiles']:,} profiles loaded at {l['records_per_s']:,.0f}/s; server RSS grew "
+      f"{(m['rss_kb_after'] - m['rss_kb_before']) * 1024 / m['profiles']:,.0f} bytes per profile, "
+      f"data directory {m['disk_kb'] * 1024 / m['profiles']:,.0f} bytes per profile")
 i, c = load("identity"), load("components")
 print(f"identity core, {i['links']:,} random links: observe {i['graph_links_per_s']:,.0f} links/s, "
       f"union-find alone {i['union_find_links_per_s']:,.0f}/s; igraph build+components "

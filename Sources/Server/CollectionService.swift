@@ -1,4 +1,3 @@
-import Dispatch
 import HTTPServer
 import Ingestion
 import JSONParsing
@@ -73,22 +72,7 @@ final class CollectionService: Sendable {
     }
 
     /// Handles one collection request end to end.
-    ///
-    /// Large bodies are decoded on the shared concurrent queue rather than on the HTTP worker that read
-    /// them: libmicrohttpd keeps a connection on the worker that accepted it, and a few busy
-    /// connections on one worker would otherwise leave the other cores idle. Small bodies are decoded
-    /// in place, where the hop would cost more than it spreads.
     func collect(_ call: RouteRequest, endpoint: Endpoint) {
-        guard call.request.body.count >= CollectionService.offloadThreshold else {
-            return collectNow(call, endpoint: endpoint)
-        }
-        DispatchQueue.global().async { self.collectNow(call, endpoint: endpoint) }
-    }
-
-    /// Bodies at least this large are decoded off the HTTP worker thread.
-    static let offloadThreshold = 16 * 1024
-
-    private func collectNow(_ call: RouteRequest, endpoint: Endpoint) {
         let receivedAt = clock.now()
         let body = call.request.body
         let headerKey = Authenticator.basicUser(call.request.headers["authorization"])

@@ -23,9 +23,21 @@ struct Route: Sendable {
     let summary: String
     let documentation: RouteDocumentation
     let handler: Handler
+    /// The path split into segments, once; `{name}` segments are parameters.
+    let segments: [Substring]
 
-    /// The path split into segments; `{name}` segments are parameters.
-    var segments: [Substring] { path.split(separator: "/") }
+    init(
+        method: String, path: String, access: Access, summary: String, documentation: RouteDocumentation,
+        handler: @escaping Handler
+    ) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.summary = summary
+        self.documentation = documentation
+        self.handler = handler
+        segments = path.split(separator: "/")
+    }
 
     /// The route name used as a metric label: the path pattern, never the concrete path.
     var metricName: String { path }

@@ -1,4 +1,5 @@
 import Cryptography
+import Dispatch
 import Foundation
 import HTTPServer
 import Storage
@@ -103,20 +104,33 @@ struct Dispatcher: Sendable {
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             answer(responder, route: "unmatched", response)
         case .found(let route, let parameters):
-            if route.access == .admin && !authenticator.isAdmin(request) {
+            guard route.access != .open else { return run(route, parameters: parameters, request, responder) }
+            // Work runs on the shared concurrent queue, not on the HTTP worker that read the request:
+            // libmicrohttpd keeps each connection on the worker that accepted it, and a handful of busy
+            // connections on one worker would otherwise leave the other cores idle.
+            DispatchQueue.global().async { run(route, parameters: parameters, request, responder) }
+        }
+    }
+
+    private func run(_ route: Route, parameters: [String: String], _ request: HTTPRequest, _ responder: Responder) {
+        switch route.access {
+        case .open, .writeKey:
+            break
+        case .admin:
+            if !authenticator.isAdmin(request) {
                 return answer(
                     responder, route: route.metricName,
                     ErrorBody.response(
                         401, code: "unauthorized", message: "this route needs the admin token as a bearer token"))
             }
-            let metrics = metrics
-            let name = route.metricName
-            route.handler(
-                RouteRequest(request: request, parameters: parameters) { response in
-                    metrics.requests.increment(labels: [name, String(response.status)])
-                    responder.respond(response)
-                })
         }
+        let metrics = metrics
+        let name = route.metricName
+        route.handler(
+            RouteRequest(request: request, parameters: parameters) { response in
+                metrics.requests.increment(labels: [name, String(response.status)])
+                responder.respond(response)
+            })
     }
 
     private func answer(_ responder: Responder, route: String, _ response: HTTPResponse) {

@@ -10,11 +10,18 @@ struct TesseraBench {
         case "decode":
             let bodies = arguments.count > 1 ? Int(arguments[1]) ?? 2_000 : 2_000
             print(JSONValue.object(DecodeBenchmark.run(bodies: bodies)).serialized)
+        case "load-profiles":
+            do {
+                print(JSONValue.object(try ProfileLoader.run(arguments: Array(arguments.dropFirst()))).serialized)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                exit(1)
+            }
         case "identity":
             print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
             FileHandle.standardError.write(
-                Data("usage: tessera-bench decode [BODIES] | identity [LINKS] [NODES] [EDGE-FILE]\n".utf8))
+                Data("usage: tessera-bench decode [BODIES] | identity [LINKS] [NODES] [EDGE-FILE] | load-profiles PORT KEY N\n".utf8))
             exit(64)
         }
     }
