@@ -50,7 +50,8 @@ enum ProfileLoader {
         var text = #"{"batch":["#
         for person in first..<end {
             if person > first { text += "," }
-            text += #"{"type":"identify","userId":"user-\#(person)","anonymousId":"anon-\#(person)","#
+            text +=
+                #"{"type":"identify","userId":"user-\#(person)","anonymousId":"anon-\#(person)","#
                 + #""messageId":"load-\#(person)","traits":{"email":"person\#(person)@example.com","#
                 + #""firstName":"Person","lastName":"Number \#(person)","plan":"\#(person % 3 == 0 ? "pro" : "free")","#
                 + #""address":{"city":"Leeds","country":"GB"}}}"#

@@ -20,8 +20,13 @@ struct TesseraBench {
         case "identity":
             print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
-            FileHandle.standardError.write(
-                Data("usage: tessera-bench decode [BODIES] | identity [LINKS] [NODES] [EDGE-FILE] | load-profiles PORT KEY N\n".utf8))
+            let usage = """
+                usage: tessera-bench decode [BODIES]
+                       tessera-bench identity [LINKS] [NODES] [EDGE-FILE]
+                       tessera-bench load-profiles PORT WRITE-KEY COUNT
+
+                """
+            FileHandle.standardError.write(Data(usage.utf8))
             exit(64)
         }
     }
