@@ -17,12 +17,15 @@ struct ProfileRoutes: Sendable {
     /// `GET /v1/profiles/{namespace}/{value}` and `GET /v1/profiles/{id}`.
     func profile(_ call: RouteRequest) {
         respond(call) {
-            let id = try resolve(call.parameters)
             let fields = call.request.query["fields"].map { $0.split(separator: ",").map(String.init) }
-            guard
-                let document = try reader.document(
-                    of: id, policyName: call.request.query["mergePolicy"], fields: fields)
-            else { throw RouteFailure.notFound("no profile has that identity") }
+            let policy = call.request.query["mergePolicy"]
+            let document: JSONValue?
+            if let namespace = call.parameters["namespace"], let value = call.parameters["value"] {
+                document = try reader.document(namespace: namespace, value: value, policyName: policy, fields: fields)
+            } else {
+                document = try reader.document(of: try resolve(call.parameters), policyName: policy, fields: fields)
+            }
+            guard let document else { throw RouteFailure.notFound("no profile has that identity") }
             return .json(200, document)
         }
     }

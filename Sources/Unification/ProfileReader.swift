@@ -34,12 +34,7 @@ public struct ProfileReader: Sendable {
     /// - Throws: `LookupError.invalidIdentity` when the value is blocked or invalid for its namespace.
     public func profileID(namespace: String, value: String) throws -> ProfileID? {
         let identity = try normalised(namespace: namespace, value: value)
-        return try store.read { connection in
-            let select = try connection.prepare("SELECT profile_id FROM identities WHERE namespace = ?1 AND value = ?2")
-            try select.bind(identity.namespace, at: 1)
-            try select.bind(identity.value, at: 2)
-            return try select.queryFirst { ProfileID(rawValue: $0.int64(at: 0)) }
-        }
+        return try store.read { connection in try profileID(of: identity, in: connection) }
     }
 
     /// The identity as the graph keys it.
@@ -74,28 +69,59 @@ public struct ProfileReader: Sendable {
     ///   - policyName: the merge policy, or nil for the default.
     ///   - fields: attribute paths to keep (`email`, `address.city`), or nil for all.
     public func document(of id: ProfileID, policyName: String?, fields: [String]?) throws -> JSONValue? {
-        guard let policy = policies.policy(named: policyName) else {
-            throw LookupError.unknownMergePolicy(policyName ?? "")
+        let policy = try self.policy(named: policyName)
+        return try store.read { connection in
+            try document(of: id, policy: policy, fields: fields, in: connection)
         }
+    }
+
+    /// The unified profile of the person behind an identity, read in one transaction; nil when the
+    /// identity belongs to no profile.
+    ///
+    /// - Throws: `LookupError` for an invalid or blocked identity or an unknown merge policy.
+    public func document(
+        namespace: String, value: String, policyName: String?, fields: [String]?
+    ) throws -> JSONValue? {
+        let identity = try normalised(namespace: namespace, value: value)
+        let policy = try self.policy(named: policyName)
         return try store.read { connection -> JSONValue? in
-            let identities = try self.identities(of: id, in: connection)
-            guard !identities.isEmpty else { return nil }
-            let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
-            try select.bind(id.rawValue, at: 1)
-            let state = try select.queryFirst { row in
-                try ProfileState(fragments: row.blob(at: 0), computed: row.blob(at: 1), configuration: configuration)
-            }
-            let merged = state?.fragments.merged(using: policy, sourceNames: try sourceNames(in: connection))
-            var attributes = merged?.attributes ?? .object([:])
-            if let fields { attributes = ProfileReader.select(fields, from: attributes) }
-            return [
-                "profileId": .int(id.rawValue),
-                "identities": .array(identities),
-                "attributes": attributes,
-                "computed": state?.computed.json ?? .object([:]),
-                "mergePolicy": .string(policy.name),
-            ]
+            guard let id = try profileID(of: identity, in: connection) else { return nil }
+            return try document(of: id, policy: policy, fields: fields, in: connection)
         }
+    }
+
+    private func policy(named name: String?) throws -> MergePolicy {
+        guard let policy = policies.policy(named: name) else { throw LookupError.unknownMergePolicy(name ?? "") }
+        return policy
+    }
+
+    private func profileID(of identity: Identity, in connection: SQLiteConnection) throws -> ProfileID? {
+        let select = try connection.prepare("SELECT profile_id FROM identities WHERE namespace = ?1 AND value = ?2")
+        try select.bind(identity.namespace, at: 1)
+        try select.bind(identity.value, at: 2)
+        return try select.queryFirst { ProfileID(rawValue: $0.int64(at: 0)) }
+    }
+
+    private func document(
+        of id: ProfileID, policy: MergePolicy, fields: [String]?, in connection: SQLiteConnection
+    ) throws -> JSONValue? {
+        let identities = try self.identities(of: id, in: connection)
+        guard !identities.isEmpty else { return nil }
+        let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
+        try select.bind(id.rawValue, at: 1)
+        let state = try select.queryFirst { row in
+            try ProfileState(fragments: row.blob(at: 0), computed: row.blob(at: 1), configuration: configuration)
+        }
+        let merged = state?.fragments.merged(using: policy, sourceNames: try sourceNames(in: connection))
+        var attributes = merged?.attributes ?? .object([:])
+        if let fields { attributes = ProfileReader.select(fields, from: attributes) }
+        return [
+            "profileId": .int(id.rawValue),
+            "identities": .array(identities),
+            "attributes": attributes,
+            "computed": state?.computed.json ?? .object([:]),
+            "mergePolicy": .string(policy.name),
+        ]
     }
 
     /// The profile's events, newest first, `limit` at a time before sequence `before`.
