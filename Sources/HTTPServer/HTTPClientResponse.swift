@@ -49,11 +49,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     init(_ kind: Kind, _ description: String, errorNumber: Int32? = nil) {
         self.kind = kind
         self.errorNumber = errorNumber
-        if let errorNumber {
-            self.description = "\(description): \(String(cString: strerror(errorNumber))) (errno \(errorNumber))"
-        } else {
-            self.description = description
-        }
+        self.description = systemErrorText(description, errorNumber: errorNumber)
     }
 
     /// Whether the failure shows a kept-alive connection the server had already closed, so the request

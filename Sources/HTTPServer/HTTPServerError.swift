@@ -33,10 +33,13 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     init(_ kind: Kind, _ description: String, errorNumber: Int32? = nil) {
         self.kind = kind
         self.errorNumber = errorNumber
-        if let errorNumber {
-            self.description = "\(description): \(String(cString: strerror(errorNumber))) (errno \(errorNumber))"
-        } else {
-            self.description = description
-        }
+        self.description = systemErrorText(description, errorNumber: errorNumber)
     }
+}
+
+/// `description` followed by the system's reason for `errorNumber` and the number itself, e.g.
+/// `cannot bind 127.0.0.1:8080: Address already in use (errno 98)`; just `description` without one.
+func systemErrorText(_ description: String, errorNumber: Int32?) -> String {
+    guard let errorNumber else { return description }
+    return "\(description): \(String(cString: strerror(errorNumber))) (errno \(errorNumber))"
 }

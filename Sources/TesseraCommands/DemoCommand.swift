@@ -20,7 +20,9 @@ enum DemoCommand {
             ?? connection.secret(named: "default-write-key", hint: "pass --write-key or --data")
         let people = try arguments.integer("people", default: 1_000, in: 1...100_000_000)
         let days = try arguments.integer("days", default: 30, in: 1...3650)
-        let seed = try arguments.integer("seed", default: 42, in: 0...Int.max)
+        // A new history each run unless a seed is given: the same seed makes the same messageIds,
+        // which the server would acknowledge as duplicates and not store again.
+        let seed = try arguments.integer("seed", default: Int(Timestamp.now().milliseconds), in: 0...Int.max)
         let connections = try arguments.integer("connections", default: 4, in: 1...64)
 
         let history = DemoHistory(
@@ -28,7 +30,9 @@ enum DemoCommand {
         let started = Timestamp.now()
         let sent = try send(history, to: connection, writeKey: writeKey, connections: connections)
         let seconds = Double(Timestamp.now().milliseconds - started.milliseconds) / 1000
-        print("Sent \(sent) messages for \(people) people over \(days) days in \(String(format: "%.1f", seconds)) s")
+        print(
+            "Sent \(sent) messages for \(people) people over \(days) days in \(String(format: "%.1f", seconds)) s"
+                + " (seed \(seed); pass --seed \(seed) to send the same history again)")
         return 0
     }
 
