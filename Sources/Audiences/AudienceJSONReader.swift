@@ -18,7 +18,8 @@ struct AudienceJSONReader {
         guard let members = json.objectValue else { throw error(pointer, "expected an object describing a condition") }
         guard let kind = Self.kinds.first(where: { members[$0] != nil }) else {
             let names = Self.kinds.map { "\"\($0)\"" }
-            throw error(pointer, "expected an object with one of the keys " + names.joined(separator: ", "), expected: names)
+            throw error(
+                pointer, "expected an object with one of the keys " + names.joined(separator: ", "), expected: names)
         }
         switch kind {
         case "and", "or":
@@ -73,7 +74,8 @@ struct AudienceJSONReader {
         return kind == "and" ? .and(children) : .or(children)
     }
 
-    private func allow(_ members: [String: JSONValue], _ keys: [String], at pointer: String) throws(AudienceSyntaxError) {
+    private func allow(_ members: [String: JSONValue], _ keys: [String], at pointer: String) throws(AudienceSyntaxError)
+    {
         for key in members.keys.sorted() where !keys.contains(key) {
             throw error("\(pointer)/\(key)", "unexpected key \"\(key)\"", expected: keys.map { "\"\($0)\"" })
         }
@@ -124,7 +126,8 @@ struct AudienceJSONReader {
     private func fieldPath(_ json: JSONValue, at pointer: String) throws(AudienceSyntaxError) -> String {
         let text = try path(json, at: pointer)
         guard text.hasPrefix("properties.") || text.hasPrefix("context.") else {
-            throw error(pointer, "expected a field under properties. or context.", expected: ["properties.", "context."])
+            throw error(
+                pointer, "expected a field under properties. or context.", expected: ["properties.", "context."])
         }
         return text
     }
@@ -233,7 +236,9 @@ struct AudienceJSONReader {
     }
 
     private func duration(_ json: JSONValue, at pointer: String) throws(AudienceSyntaxError) -> AudienceDuration {
-        guard let members = json.objectValue else { throw error(pointer, "expected {\"amount\": 7, \"unit\": \"day\"}") }
+        guard let members = json.objectValue else {
+            throw error(pointer, "expected {\"amount\": 7, \"unit\": \"day\"}")
+        }
         try allow(members, ["amount", "unit"], at: pointer)
         let amount = try count(try required(members, "amount", at: pointer), minimum: 1, at: pointer + "/amount")
         guard amount <= AudienceDuration.maximumAmount else {
@@ -241,7 +246,8 @@ struct AudienceJSONReader {
         }
         let unitName = try string(try required(members, "unit", at: pointer), at: pointer + "/unit")
         guard let unit = DurationUnit(rawValue: unitName) else {
-            throw error(pointer + "/unit", "unknown unit \"\(unitName)\"", expected: DurationUnit.allCases.map(\.rawValue))
+            throw error(
+                pointer + "/unit", "unknown unit \"\(unitName)\"", expected: DurationUnit.allCases.map(\.rawValue))
         }
         return AudienceDuration(amount, unit)
     }
@@ -262,10 +268,14 @@ struct AudienceJSONReader {
             }
             let start = try date(dates[0], at: windowPointer + "/between/0")
             let end = try date(dates[1], at: windowPointer + "/between/1")
-            guard start < end else { throw error(windowPointer + "/between", "the first date must come before the second") }
+            guard start < end else {
+                throw error(windowPointer + "/between", "the first date must come before the second")
+            }
             return .between(start, end)
         default:
-            throw error(windowPointer + "/" + kind, "unknown window \"\(kind)\"", expected: ["within", "between", "before", "after"])
+            throw error(
+                windowPointer + "/" + kind, "unknown window \"\(kind)\"",
+                expected: ["within", "between", "before", "after"])
         }
     }
 
@@ -278,11 +288,14 @@ struct AudienceJSONReader {
         case "atLeast": return .atLeast(try count(body, minimum: 1, at: pointer + "/atLeast"))
         case "atMost": return .atMost(try count(body, minimum: 0, at: pointer + "/atMost"))
         case "exactly": return .exactly(try count(body, minimum: 0, at: pointer + "/exactly"))
-        default: throw error(pointer + "/" + kind, "unknown quantifier \"\(kind)\"", expected: ["atLeast", "atMost", "exactly"])
+        default:
+            throw error(
+                pointer + "/" + kind, "unknown quantifier \"\(kind)\"", expected: ["atLeast", "atMost", "exactly"])
         }
     }
 
-    private func event(_ members: [String: JSONValue], at pointer: String) throws(AudienceSyntaxError) -> EventCondition {
+    private func event(_ members: [String: JSONValue], at pointer: String) throws(AudienceSyntaxError) -> EventCondition
+    {
         try allow(members, ["event", "where", "quantifier", "window"], at: pointer)
         return EventCondition(
             event: try name(members["event"]!, at: pointer + "/event"), filters: try filters(members, at: pointer),

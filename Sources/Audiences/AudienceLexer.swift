@@ -272,7 +272,8 @@ struct AudienceLexer {
                 "a \\u escape needs a Unicode scalar in hexadecimal, like \\u{e9}", line: line, column: column,
                 expected: ["\\u{…}"])
         default:
-            throw error("unknown escape \"\\\(scalar)\" in a quoted string", line: line, column: column, expected: allowed)
+            throw error(
+                "unknown escape \"\\\(scalar)\" in a quoted string", line: line, column: column, expected: allowed)
         }
     }
 

@@ -107,7 +107,8 @@ struct RuleParser {
         depth += 1
         guard depth <= AudienceParser.maximumDepth else {
             throw failure(
-                at: current, "the rule nests deeper than \(AudienceParser.maximumDepth) levels of parentheses and \"not\"")
+                at: current,
+                "the rule nests deeper than \(AudienceParser.maximumDepth) levels of parentheses and \"not\"")
         }
     }
 
@@ -342,7 +343,9 @@ struct RuleParser {
         let start = try parseDate(after: "\"between\"")
         try expect("and", after: "the first date")
         let end = try parseDate(after: "\"and\"")
-        guard start < end else { throw failure(at: between, "the first date of \"between\" must come before the second") }
+        guard start < end else {
+            throw failure(at: between, "the first date of \"between\" must come before the second")
+        }
         return .between(start, end)
     }
 

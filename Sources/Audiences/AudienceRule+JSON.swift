@@ -45,7 +45,8 @@ extension AudienceRule {
         }
     }
 
-    private static func addFilters(_ filters: [EventFilter], window: TimeWindow, to members: inout [String: JSONValue]) {
+    private static func addFilters(_ filters: [EventFilter], window: TimeWindow, to members: inout [String: JSONValue])
+    {
         if !filters.isEmpty {
             members["where"] = .array(
                 filters.map { .object($0.test.jsonMembers.merging(["field": .string($0.path)]) { $1 }) })
@@ -85,7 +86,8 @@ extension AudienceValue {
 extension ValueTest {
     var jsonMembers: [String: JSONValue] {
         switch self {
-        case .compare(let comparison, let value): return ["operator": .string(comparison.rawValue), "value": value.json]
+        case .compare(let comparison, let value):
+            return ["operator": .string(comparison.rawValue), "value": value.json]
         case .oneOf(let values): return ["operator": "in", "values": .array(values.map(\.json))]
         case .exists: return ["operator": "exists"]
         }

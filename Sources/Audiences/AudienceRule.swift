@@ -28,11 +28,17 @@ public indirect enum AudienceRule: Sendable, Hashable {
 
 /// How a value is compared with a literal.
 public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
+    /// Equal to the literal.
     case equal = "="
+    /// Not equal to the literal.
     case notEqual = "!="
+    /// Smaller than a number, or earlier than a date.
     case less = "<"
+    /// Smaller than or equal to a number, or not later than a date.
     case lessOrEqual = "<="
+    /// Greater than a number, or later than a date.
     case greater = ">"
+    /// Greater than or equal to a number, or not earlier than a date.
     case greaterOrEqual = ">="
     /// Case-insensitive substring test on strings.
     case contains = "contains"
@@ -151,6 +157,7 @@ public struct EventCondition: Sendable, Hashable {
 
 /// The function an aggregate applies to matching events.
 public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
+    /// The number of events, the total, smallest, largest or mean value of a field.
     case count, sum, min, max, avg
 }
 
@@ -216,8 +223,11 @@ public struct SequenceCondition: Sendable, Hashable {
 
 /// A consent answer as recorded in the XDM Consents & Preferences field group.
 public enum ConsentAnswer: String, Sendable, Hashable, CaseIterable {
+    /// The person agreed.
     case yes = "y"
+    /// The person refused.
     case no = "n"
+    /// The person was never asked, or the answer is not known.
     case unknown = "u"
 }
 

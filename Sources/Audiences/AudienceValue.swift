@@ -5,10 +5,15 @@ public import TesseraCore
 /// Dates are their own kind of literal (`2026-01-01`), never quoted strings, so that a rule says
 /// unambiguously when it compares points in time.
 public enum AudienceValue: Sendable, Hashable {
+    /// A double-quoted string: `"gold"`.
     case string(String)
+    /// A whole number: `3`, `-12`.
     case int(Int64)
+    /// A number with a fraction or an exponent: `99.5`, `1e-05`.
     case double(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// An unquoted date or date-time: `2026-01-01`, `2026-07-01T09:30:00Z`.
     case date(AudienceDate)
 
     /// The value as a number when it is an integer or a double.
@@ -23,7 +28,9 @@ public enum AudienceValue: Sendable, Hashable {
 
 /// A numeric literal, kept as written: integer or floating point.
 public enum AudienceNumber: Sendable, Hashable {
+    /// A whole number.
     case int(Int64)
+    /// A number with a fraction or an exponent.
     case double(Double)
 
     /// The number as a `Double`, for comparisons against aggregated values.
@@ -69,6 +76,7 @@ public struct AudienceDate: Sendable, Hashable, Comparable {
         self.init(timestamp: Timestamp(milliseconds: days * 86_400_000), hasTime: false)
     }
 
+    /// Whether `lhs` names an earlier instant than `rhs`.
     public static func < (lhs: AudienceDate, rhs: AudienceDate) -> Bool { lhs.timestamp < rhs.timestamp }
 
     /// The canonical spelling: `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SSZ` with `.mmm` when milliseconds are set.
@@ -93,6 +101,7 @@ public struct AudienceDate: Sendable, Hashable, Comparable {
 
 /// The unit of a duration. A month counts as 30 days and a year as 365 days.
 public enum DurationUnit: String, Sendable, Hashable, CaseIterable {
+    /// 60 seconds, a day, 7 days, 30 days, 365 days, and so on: see `milliseconds`.
     case minute, hour, day, week, month, year
 
     /// The length of one unit in milliseconds.

@@ -28,17 +28,21 @@ import TesseraCore
             try AudienceParser.parse(#"attribute loyalty.tier = "gold" and computed.orderCount >= 3"#)
                 == .and([
                     .attribute(AttributeCondition(path: "loyalty.tier", test: .compare(.equal, .string("gold")))),
-                    .attribute(AttributeCondition(path: "computed.orderCount", test: .compare(.greaterOrEqual, .int(3)))),
+                    .attribute(
+                        AttributeCondition(path: "computed.orderCount", test: .compare(.greaterOrEqual, .int(3)))),
                 ]))
         #expect(
             try AudienceParser.parse(#"attribute address.city in ["Leeds", "York"]"#)
-                == .attribute(AttributeCondition(path: "address.city", test: .oneOf([.string("Leeds"), .string("York")]))))
+                == .attribute(
+                    AttributeCondition(path: "address.city", test: .oneOf([.string("Leeds"), .string("York")]))))
         #expect(
             try AudienceParser.parse("attribute createdAt after 2026-01-01")
                 == .attribute(
                     AttributeCondition(
                         path: "createdAt", test: .compare(.after, .date(AudienceDate(year: 2026, month: 1, day: 1))))))
-        #expect(try AudienceParser.parse("attribute x = 2.0") == .attribute(AttributeCondition(path: "x", test: .compare(.equal, .double(2)))))
+        #expect(
+            try AudienceParser.parse("attribute x = 2.0")
+                == .attribute(AttributeCondition(path: "x", test: .compare(.equal, .double(2)))))
     }
 
     @Test("dates with offsets name the same instant as their UTC form")
@@ -68,13 +72,17 @@ import TesseraCore
                         quantifier: .atLeast(2), window: .within(AudienceDuration(30, .day)))))
         #expect(
             try AudienceParser.parse(#"did not "Order Completed" within 90 days"#)
-                == .event(EventCondition(event: "Order Completed", quantifier: .exactly(0), window: .within(AudienceDuration(90, .day)))))
+                == .event(
+                    EventCondition(
+                        event: "Order Completed", quantifier: .exactly(0), window: .within(AudienceDuration(90, .day))))
+        )
         #expect(
             try AudienceParser.parse(#"did "Signed In" between 2026-11-01 and 2026-12-01"#)
                 == .event(
                     EventCondition(
                         event: "Signed In",
-                        window: .between(AudienceDate(year: 2026, month: 11, day: 1), AudienceDate(year: 2026, month: 12, day: 1)))))
+                        window: .between(
+                            AudienceDate(year: 2026, month: 11, day: 1), AudienceDate(year: 2026, month: 12, day: 1)))))
     }
 
     @Test("filters end where the next condition begins")
@@ -99,14 +107,18 @@ import TesseraCore
         #expect(
             try AudienceParser.parse(#"count of "Order Completed" = 0"#)
                 == .aggregate(
-                    AggregateCondition(function: .count, field: nil, event: "Order Completed", comparison: .equal, threshold: .int(0))))
+                    AggregateCondition(
+                        function: .count, field: nil, event: "Order Completed", comparison: .equal, threshold: .int(0)))
+        )
         #expect(
             try AudienceParser.parse(#"did "A" then "B" where context.page = "x" then "C" within 1 hour"#)
                 == .sequence(
                     SequenceCondition(
                         steps: [
                             SequenceStep(event: "A"),
-                            SequenceStep(event: "B", filters: [EventFilter(path: "context.page", test: .compare(.equal, .string("x")))]),
+                            SequenceStep(
+                                event: "B",
+                                filters: [EventFilter(path: "context.page", test: .compare(.equal, .string("x")))]),
                             SequenceStep(event: "C"),
                         ], within: AudienceDuration(1, .hour))))
         #expect(try AudienceParser.parse(#"in audience "Travellers""#) == .audience(name: "Travellers"))
@@ -120,8 +132,12 @@ import TesseraCore
         let email = AudienceRule.identity(namespace: "email")
         let phone = AudienceRule.identity(namespace: "phone")
         let crm = AudienceRule.identity(namespace: "crmId")
-        #expect(try AudienceParser.parse("not has email and has phone or has crmId") == .or([.and([.not(email), phone]), crm]))
-        #expect(try AudienceParser.parse("has email or not (has phone or has crmId)") == .or([email, .not(.or([phone, crm]))]))
+        #expect(
+            try AudienceParser.parse("not has email and has phone or has crmId")
+                == .or([.and([.not(email), phone]), crm]))
+        #expect(
+            try AudienceParser.parse("has email or not (has phone or has crmId)")
+                == .or([email, .not(.or([phone, crm]))]))
         #expect(try AudienceParser.parse("has email and has phone and has crmId") == .and([email, phone, crm]))
     }
 
@@ -130,7 +146,8 @@ import TesseraCore
         let lower = try AudienceParser.parse(#"did "Order" where properties.Total > 1 at least 2 times within 3 days"#)
         let upper = try AudienceParser.parse(#"DID "Order" WHERE PROPERTIES.Total > 1 AT LEAST 2 TIMES WITHIN 3 DAYS"#)
         #expect(lower == upper)
-        #expect(try AudienceParser.parse(#"attribute Tier = "Gold""#) != AudienceParser.parse(#"attribute tier = "gold""#))
+        #expect(
+            try AudienceParser.parse(#"attribute Tier = "Gold""#) != AudienceParser.parse(#"attribute tier = "gold""#))
         #expect(try AudienceParser.parse("attribute flag = TRUE") == AudienceParser.parse("attribute flag = true"))
     }
 

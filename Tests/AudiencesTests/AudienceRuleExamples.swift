@@ -84,10 +84,12 @@ enum AudienceRuleExamples {
         Valid("has a and (has b and has c)"),
         Valid(#"not did "Order Completed" within 7 days and in audience "Lapsed""#),
         // Case-insensitive keywords, comments, line breaks.
-        Valid(#"ATTRIBUTE tier = "gold" AND Has email OR NOT did "X" WITHIN 7 DAYS"#,
-              #"(attribute tier = "gold" and has email) or not did "X" within 7 days"#),
+        Valid(
+            #"ATTRIBUTE tier = "gold" AND Has email OR NOT did "X" WITHIN 7 DAYS"#,
+            #"(attribute tier = "gold" and has email) or not did "X" within 7 days"#),
         Valid("has email # people we can write to\nand has phone", "has email and has phone"),
         Valid("# leading comment\n\n  has email  \n# trailing comment", "has email"),
+        Valid(##"attribute tag = "#vip" # a hash inside quotes is not a comment"##, ##"attribute tag = "#vip""##),
         // Unicode and escapes in strings.
         Valid(#"attribute address.city = "Zürich""#),
         Valid(#"did "注文完了" where properties.note contains "🎉""#),

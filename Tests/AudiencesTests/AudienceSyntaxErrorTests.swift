@@ -21,7 +21,9 @@ import Testing
 
     static let invalid: [Invalid] = [
         Invalid("", 1, 1, #"expected a condition, "attribute""#),
-        Invalid(#"attribute loyalty.tier >= "gold""#, 1, 27, #"expected a number or a date after ">=", found the quoted string "gold""#),
+        Invalid(
+            #"attribute loyalty.tier >= "gold""#, 1, 27,
+            #"expected a number or a date after ">=", found the quoted string "gold""#),
         Invalid("attribute loyalty.tier >= gold", 1, 27, #"expected a number or a date after ">=", found "gold""#),
         Invalid("has email and\nattribute tier >= gold", 2, 19, #"after ">=", found "gold""#),
         Invalid("attribute tier", 1, 15, #"after tier, found the end of the rule"#),
@@ -42,7 +44,9 @@ import Testing
         Invalid("has email)", 1, 10, #"found ")""#),
         Invalid("has", 1, 4, "expected an identity namespace such as email"),
         Invalid("did Order", 1, 5, #"expected a quoted event name after "did""#),
-        Invalid(#"did "A" within 7 fortnights"#, 1, 18, #"expected "minutes", "hours", "days", "weeks", "months" or "years" after 7"#),
+        Invalid(
+            #"did "A" within 7 fortnights"#, 1, 18,
+            #"expected "minutes", "hours", "days", "weeks", "months" or "years" after 7"#),
         Invalid(#"did "A" within 0 days"#, 1, 16, "a duration must be between 1 and"),
         Invalid(#"did "A" at least 0 times"#, 1, 18, #""at least" needs a count of 1 or more"#),
         Invalid(#"did "A" at least 2"#, 1, 19, #"expected "times""#),
@@ -91,6 +95,31 @@ import Testing
         #expect(error?.expected == ["a number", "a date"])
     }
 
+    @Test(
+        "the messages shown in docs/audiences.md are the ones users get",
+        arguments: [
+            (
+                "has email ond has phone",
+                #"line 1, column 11: expected "and", "or" or the end of the rule, found "ond""#
+            ),
+            (
+                #"did "A" within 7 fortnights"#,
+                #"line 1, column 18: expected "minutes", "hours", "days", "weeks", "months" or "years" after 7, "#
+                    + #"found "fortnights""#
+            ),
+            (
+                #"did "A" where total > 1"#,
+                #"line 1, column 15: expected "properties." or "context." after "where", found "total""#
+            ),
+            (#"count of "Order" > 2.5"#, "line 1, column 20: a count is compared with a whole number of 0 or more"),
+            ("attribute at = 2026-02-30", #"line 1, column 16: "2026-02-30" is not a valid date"#),
+            (#"attribute name = "open"#, "line 1, column 18: the quoted string is not closed on the line it starts"),
+        ])
+    func documentedMessages(text: String, description: String) {
+        let error = #expect(throws: AudienceSyntaxError.self) { try AudienceParser.parse(text) }
+        #expect(error?.description == description)
+    }
+
     @Test("a comment does not hide a missing condition")
     func commentAtEnd() {
         let error = #expect(throws: AudienceSyntaxError.self) { try AudienceParser.parse("has email and # todo\n") }
@@ -111,13 +140,16 @@ import Testing
     func depthLimit() throws {
         let allowed = String(repeating: "(", count: 32) + "has email" + String(repeating: ")", count: 32)
         #expect(try AudienceParser.parse(allowed) == .identity(namespace: "email"))
-        #expect(try AudienceParser.parse(String(repeating: "not ", count: 32) + "has email") != nil)
+        let thirtyTwoNots = try AudienceParser.parse(String(repeating: "not ", count: 32) + "has email")
+        #expect(thirtyTwoNots.text == String(repeating: "not ", count: 32) + "has email")
 
         let deep = String(repeating: "(", count: 33) + "has email" + String(repeating: ")", count: 33)
         let error = #expect(throws: AudienceSyntaxError.self) { try AudienceParser.parse(deep) }
         #expect(error?.column == 33)
         #expect(error?.message.contains("deeper than 32") == true)
-        #expect(throws: AudienceSyntaxError.self) { try AudienceParser.parse(String(repeating: "not ", count: 33) + "has email") }
+        #expect(throws: AudienceSyntaxError.self) {
+            try AudienceParser.parse(String(repeating: "not ", count: 33) + "has email")
+        }
     }
 
     @Test("lists longer than the limit are refused at the first extra value")
@@ -130,7 +162,9 @@ import Testing
         }
         #expect(values.count == 1000)
 
-        let error = #expect(throws: AudienceSyntaxError.self) { try AudienceParser.parse("attribute n in [\(thousand),1]") }
+        let error = #expect(throws: AudienceSyntaxError.self) {
+            try AudienceParser.parse("attribute n in [\(thousand),1]")
+        }
         #expect(error?.message.contains("at most 1000 values") == true)
         #expect(error?.column == 17 + thousand.count + 1)
     }
