@@ -53,6 +53,8 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 
 start_server
 run_wrk durable-batch /v1/batch 16
+# The same users again: returning people, whose identities and profiles already exist.
+run_wrk durable-batch-returning /v1/batch 16
 run_wrk durable-single /v1/track 64
 echo "durable: $(stored_records) records stored and acknowledged, identity and profiles on"
 stop_server
@@ -118,12 +120,15 @@ load = lambda name: json.load(open(os.path.join(results, name + ".json")))
 print()
 print("| run | records/s | requests/s | p50 ms | p99 ms | failures |")
 print("|---|---:|---:|---:|---:|---:|")
-for name in ["durable-batch", "collection-only-batch", "discard-batch", "durable-single", "discard-single"]:
+for name in ["durable-batch", "durable-batch-returning", "collection-only-batch", "discard-batch",
+             "durable-single", "discard-single"]:
     r = load(name)
     print(f"| {name} | {r['requests_per_second'] * r['records_per_request']:,.0f} | {r['requests_per_second']:,.0f} "
           f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['failures']} |")
-ratio = load("durable-batch")["requests_per_second"] / load("collection-only-batch")["requests_per_second"]
-print(f"\nidentity and profiles on / collection only: {ratio:.2f}")
+only = load("collection-only-batch")["requests_per_second"]
+print(f"\nidentity and profiles on / collection only: new people "
+      f"{load('durable-batch')['requests_per_second'] / only:.2f}, returning people "
+      f"{load('durable-batch-returning')['requests_per_second'] / only:.2f}")
 d = load("decode")
 print()
 print()
