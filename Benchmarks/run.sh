@@ -79,6 +79,9 @@ disk=$(du -sk "$data" | cut -f1)
 echo "{\"profiles\":$PROFILES,\"rss_kb_before\":$rss_before,\"rss_kb_after\":$rss_after,\"disk_kb\":$disk}" \
     >"$RESULTS/profile-memory.json"
 echo "load: $(cat "$RESULTS/load.json") $(cat "$RESULTS/profile-memory.json")"
+# One unrecorded pass first: the steady state of a read-mostly API has its read cache warm.
+TESSERA_AUTH="Bearer $token" TESSERA_PROFILES=$PROFILES TESSERA_RESULT="$RESULTS/lookup-warm-up.json" \
+    wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" -s Benchmarks/wrk/profile.lua "http://127.0.0.1:$port" >/dev/null
 for connections in 4 16; do
     TESSERA_AUTH="Bearer $token" TESSERA_PROFILES=$PROFILES TESSERA_RESULT="$RESULTS/lookup-$connections.json" \
         wrk -t1 -c"$connections" -d"${SECONDS_PER_RUN}s" -s Benchmarks/wrk/profile.lua "http://127.0.0.1:$port" \

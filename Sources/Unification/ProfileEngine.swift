@@ -115,8 +115,14 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         }
         guard let profile = resolution.profile?.rawValue else { return }
         let changed = ProfileEngine.identitiesChanged(by: resolution.entries)
-        try recordIdentities(
+        let owners = try recordIdentities(
             resolution.identities.filter(changed.contains), time: record.timestamp, in: connection)
+        for owner in owners where owner != profile {
+            // Another profile's identity rows changed (a refused identity was seen): its document
+            // changed too, so its state is saved with this commit's version.
+            cache[owner] = try state(of: owner, in: connection)
+            dirty.insert(owner)
+        }
         let anchor = anchorIdentity(of: resolution)?.description ?? ""
         let timeline = try connection.prepare(
             "INSERT OR IGNORE INTO event_profiles (profile_id, sequence, anchor) VALUES (?1, ?2, ?3)")
@@ -178,9 +184,11 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Records which profile each identity belongs to (a refused identity keeps its own), with when it
     /// was first and last seen. An identity evicted by this very record belongs to none and is skipped:
     /// its row was deleted with the eviction.
+    /// - Returns: the profiles whose identity rows were written.
     private func recordIdentities(
         _ identities: [Identity], time: Timestamp, in connection: SQLiteConnection
-    ) throws {
+    ) throws -> Set<Int64> {
+        var owners: Set<Int64> = []
         let upsert = try connection.prepare(
             """
             INSERT INTO identities (namespace, value, profile_id, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
@@ -194,7 +202,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             try upsert.bind(owner, at: 3)
             try upsert.bind(time.milliseconds, at: 4)
             try upsert.run()
+            owners.insert(owner)
         }
+        return owners
     }
 
     /// Moves everything of profile `from` into `into`, which survives; `from`'s id redirects.
@@ -291,9 +301,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     func saveStates(_ dirty: Set<Int64>, in connection: SQLiteConnection) throws {
         let upsert = try connection.prepare(
             """
-            INSERT INTO profiles (profile_id, fragments, computed, updated_at) VALUES (?1, ?2, ?3, ?4)
-            ON CONFLICT (profile_id) DO UPDATE SET
-                fragments = excluded.fragments, computed = excluded.computed, updated_at = excluded.updated_at
+            INSERT INTO profiles (profile_id, fragments, computed, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (profile_id) DO UPDATE SET fragments = excluded.fragments, computed = excluded.computed,
+                updated_at = excluded.updated_at, version = excluded.version
             """)
         let now = Timestamp.now().milliseconds
         for profile in dirty {
@@ -302,6 +312,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             try upsert.bind(state.encodedFragments, at: 2)
             try upsert.bind(state.encodedComputed, at: 3)
             try upsert.bind(now, at: 4)
+            try upsert.bind(generation, at: 5)
             try upsert.run()
         }
     }

@@ -2,6 +2,7 @@ import Identity
 import JSONParsing
 import Profiles
 import Storage
+import Synchronization
 import TesseraCore
 
 /// Reads unified profiles from the store's read connections, never blocking the writer.
@@ -10,6 +11,7 @@ import TesseraCore
 /// acknowledged.
 public struct ProfileReader: Sendable {
     private let store: Store
+    private let cache = DocumentCache()
     private let normalizer: IdentityNormalizer
     private let policies: MergePolicies
     private let configuration: ProfileEngine.Configuration
@@ -86,8 +88,26 @@ public struct ProfileReader: Sendable {
         let policy = try self.policy(named: policyName)
         return try store.read { connection -> JSONValue? in
             guard let id = try profileID(of: identity, in: connection) else { return nil }
-            return try document(of: id, policy: policy, fields: fields, in: connection)
+            guard policyName == nil && fields == nil else {
+                return try document(of: id, policy: policy, fields: fields, in: connection)
+            }
+            return try cachedDocument(of: id, policy: policy, in: connection)
         }
+    }
+
+    /// The default document of a profile, from the cache when the profile's stored version is the one
+    /// it was cached at. The version is read in the same read transaction as everything else, so a
+    /// cached document is never older than what the store holds.
+    private func cachedDocument(
+        of id: ProfileID, policy: MergePolicy, in connection: SQLiteConnection
+    ) throws -> JSONValue? {
+        let select = try connection.prepare("SELECT version FROM profiles WHERE profile_id = ?1")
+        try select.bind(id.rawValue, at: 1)
+        let version = try select.queryFirst { $0.int64(at: 0) }
+        if let version, let cached = cache.document(of: id.rawValue, version: version) { return cached }
+        let document = try document(of: id, policy: policy, fields: nil, in: connection)
+        if let version, let document { cache.store(document, of: id.rawValue, version: version) }
+        return document
     }
 
     private func policy(named name: String?) throws -> MergePolicy {
@@ -178,5 +198,31 @@ public struct ProfileReader: Sendable {
         var members = object.objectValue ?? [:]
         members[key] = insert(value, at: keys.dropFirst(), into: members[key] ?? .object([:]))
         return .object(members)
+    }
+}
+
+/// Rendered default documents of recently read profiles, keyed by profile and stored version.
+///
+/// Decoding a profile's fragments and computed attributes, merging and rendering them costs far more
+/// than the two indexed reads that tell whether anything changed; the writer gives every profile it
+/// changes a new version in the same transaction.
+final class DocumentCache: Sendable {
+    private let entries = Mutex<[Int64: (version: Int64, document: JSONValue)]>([:])
+    private let capacity = 100_000
+
+    func document(of profile: Int64, version: Int64) -> JSONValue? {
+        entries.withLock { entries in
+            guard let entry = entries[profile], entry.version == version else { return nil }
+            return entry.document
+        }
+    }
+
+    func store(_ document: JSONValue, of profile: Int64, version: Int64) {
+        entries.withLock { entries in
+            if entries.count >= capacity {
+                for key in Array(entries.keys.prefix(capacity / 4)) { entries[key] = nil }
+            }
+            entries[profile] = (version, document)
+        }
     }
 }

@@ -37,7 +37,8 @@ enum ProfileSchema {
             profile_id INTEGER PRIMARY KEY,
             fragments BLOB NOT NULL,
             computed BLOB NOT NULL,
-            updated_at INTEGER NOT NULL
+            updated_at INTEGER NOT NULL,
+            version INTEGER NOT NULL DEFAULT 0
         )
         """,
         """
@@ -57,10 +58,14 @@ enum ProfileSchema {
         "INSERT OR IGNORE INTO profile_engine (id, generation) VALUES (1, 0)",
     ]
 
-    /// Creates the tables that do not exist yet.
+    /// Creates the tables that do not exist yet, and adds `profiles.version` to stores made before it.
     static func create(in connection: SQLiteConnection) throws {
         for statement in statements {
             try connection.execute(statement)
+        }
+        let columns = try connection.prepare("PRAGMA table_info(profiles)", cached: false).query { $0.string(at: 1) }
+        if !columns.contains("version") {
+            try connection.execute("ALTER TABLE profiles ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
         }
     }
 
