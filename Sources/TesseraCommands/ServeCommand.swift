@@ -7,7 +7,8 @@ import TesseraCore
 /// `tessera serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully.
 enum ServeCommand {
     static let options: Set<String> = [
-        "data", "listen", "config", "threads", "commit-window-ms", "dedupe-window-days", "synchronous", "log-level",
+        "data", "listen", "config", "threads", "max-record-bytes", "max-request-bytes", "commit-window-ms",
+        "dedupe-window-days", "synchronous", "log-level",
     ]
 
     static func run(_ words: [String]) async throws -> Int32 {
@@ -38,6 +39,10 @@ enum ServeCommand {
             configuration.port = port
         }
         configuration.threads = try arguments.integer("threads", default: configuration.threads, in: 1...256)
+        configuration.limits.maxRecordBytes = try arguments.integer(
+            "max-record-bytes", default: configuration.limits.maxRecordBytes, in: 1024...(16 << 20))
+        configuration.limits.maxRequestBytes = try arguments.integer(
+            "max-request-bytes", default: configuration.limits.maxRequestBytes, in: 1024...(64 << 20))
         let window = try arguments.integer("commit-window-ms", default: 1, in: 0...1000)
         configuration.store.commitWindow = .milliseconds(window)
         let dedupeDays = try arguments.integer("dedupe-window-days", default: 7, in: 0...3650)
