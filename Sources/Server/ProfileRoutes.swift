@@ -19,13 +19,17 @@ struct ProfileRoutes: Sendable {
         respond(call) {
             let fields = call.request.query["fields"].map { $0.split(separator: ",").map(String.init) }
             let policy = call.request.query["mergePolicy"]
-            let document: JSONValue?
             if let namespace = call.parameters["namespace"], let value = call.parameters["value"] {
-                document = try reader.document(namespace: namespace, value: value, policyName: policy, fields: fields)
-            } else {
-                document = try reader.document(of: try resolve(call.parameters), policyName: policy, fields: fields)
+                guard
+                    let bytes = try reader.documentBytes(
+                        namespace: namespace, value: value, policyName: policy, fields: fields)
+                else { throw RouteFailure.notFound("no profile has that identity") }
+                return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: bytes)
             }
-            guard let document else { throw RouteFailure.notFound("no profile has that identity") }
+            let id = try resolve(call.parameters)
+            guard let document = try reader.document(of: id, policyName: policy, fields: fields) else {
+                throw RouteFailure.notFound("no profile has that identity")
+            }
             return .json(200, document)
         }
     }

@@ -88,26 +88,37 @@ public struct ProfileReader: Sendable {
         let policy = try self.policy(named: policyName)
         return try store.read { connection -> JSONValue? in
             guard let id = try profileID(of: identity, in: connection) else { return nil }
-            guard policyName == nil && fields == nil else {
-                return try document(of: id, policy: policy, fields: fields, in: connection)
-            }
-            return try cachedDocument(of: id, policy: policy, in: connection)
+            return try document(of: id, policy: policy, fields: fields, in: connection)
         }
     }
 
-    /// The default document of a profile, from the cache when the profile's stored version is the one
-    /// it was cached at. The version is read in the same read transaction as everything else, so a
-    /// cached document is never older than what the store holds.
-    private func cachedDocument(
-        of id: ProfileID, policy: MergePolicy, in connection: SQLiteConnection
-    ) throws -> JSONValue? {
-        let select = try connection.prepare("SELECT version FROM profiles WHERE profile_id = ?1")
-        try select.bind(id.rawValue, at: 1)
-        let version = try select.queryFirst { $0.int64(at: 0) }
-        if let version, let cached = cache.document(of: id.rawValue, version: version) { return cached }
-        let document = try document(of: id, policy: policy, fields: nil, in: connection)
-        if let version, let document { cache.store(document, of: id.rawValue, version: version) }
-        return document
+    /// The unified profile of the person behind an identity as serialised JSON, read in one
+    /// transaction; nil when the identity belongs to no profile.
+    ///
+    /// The default view (default merge policy, every field) comes from a cache of rendered documents
+    /// whenever the profile's stored version is the one it was cached at. The version is read in the
+    /// same read transaction, and the writer gives every profile it changes a new version in the
+    /// transaction that changes it, so a cached answer is never older than the store.
+    ///
+    /// - Throws: `LookupError` for an invalid or blocked identity or an unknown merge policy.
+    public func documentBytes(
+        namespace: String, value: String, policyName: String?, fields: [String]?
+    ) throws -> [UInt8]? {
+        let identity = try normalised(namespace: namespace, value: value)
+        let policy = try self.policy(named: policyName)
+        return try store.read { connection -> [UInt8]? in
+            guard let id = try profileID(of: identity, in: connection) else { return nil }
+            guard policyName == nil && fields == nil else {
+                return try document(of: id, policy: policy, fields: fields, in: connection)?.serializedBytes
+            }
+            let select = try connection.prepare("SELECT version FROM profiles WHERE profile_id = ?1")
+            try select.bind(id.rawValue, at: 1)
+            let version = try select.queryFirst { $0.int64(at: 0) }
+            if let version, let cached = cache.document(of: id.rawValue, version: version) { return cached }
+            let bytes = try document(of: id, policy: policy, fields: nil, in: connection)?.serializedBytes
+            if let version, let bytes { cache.store(bytes, of: id.rawValue, version: version) }
+            return bytes
+        }
     }
 
     private func policy(named name: String?) throws -> MergePolicy {
@@ -201,23 +212,23 @@ public struct ProfileReader: Sendable {
     }
 }
 
-/// Rendered default documents of recently read profiles, keyed by profile and stored version.
+/// Serialised default documents of recently read profiles, keyed by profile and stored version.
 ///
 /// Decoding a profile's fragments and computed attributes, merging and rendering them costs far more
 /// than the two indexed reads that tell whether anything changed; the writer gives every profile it
 /// changes a new version in the same transaction.
 final class DocumentCache: Sendable {
-    private let entries = Mutex<[Int64: (version: Int64, document: JSONValue)]>([:])
+    private let entries = Mutex<[Int64: (version: Int64, document: [UInt8])]>([:])
     private let capacity = 100_000
 
-    func document(of profile: Int64, version: Int64) -> JSONValue? {
+    func document(of profile: Int64, version: Int64) -> [UInt8]? {
         entries.withLock { entries in
             guard let entry = entries[profile], entry.version == version else { return nil }
             return entry.document
         }
     }
 
-    func store(_ document: JSONValue, of profile: Int64, version: Int64) {
+    func store(_ document: [UInt8], of profile: Int64, version: Int64) {
         entries.withLock { entries in
             if entries.count >= capacity {
                 for key in Array(entries.keys.prefix(capacity / 4)) { entries[key] = nil }
