@@ -24,7 +24,7 @@ struct ProfileState {
     mutating func observe(kind: String, record: JSONNode, source: Int64, time: Timestamp) -> Int {
         let extracted = FragmentExtractor.extract(kind: kind, record: record, time: time)
         var refusals: [FragmentRefusal] = []
-        if !extracted.person.isEmpty { fragments.apply(extracted.person, from: source, refusals: &refusals) }
+        if !extracted.person.isEmpty { _ = fragments.apply(extracted.person, from: source, refusals: &refusals) }
         let eventName =
             record.member("event")?.string ?? record.member("eventType")?.string
             ?? record.member("xdm:eventType")?.string
