@@ -3,13 +3,13 @@ import PackageDescription
 
 /// Settings every Swift target shares: Swift 6 language mode and explicit existential types.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "Tessera",
     products: [
-        .executable(name: "tessera", targets: ["tessera"]),
+        .executable(name: "tessera", targets: ["tessera"])
     ],
     targets: [
         // C libraries from Debian, each behind one Swift wrapper.
@@ -42,7 +42,8 @@ let package = Package(
         .target(name: "Profiles", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(name: "Audiences", dependencies: ["TesseraCore"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
         .target(
             name: "Ingestion", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(

@@ -19,6 +19,8 @@ public struct Rejection: Error, Sendable, Equatable {
         case tooManyRecords = "too_many_records"
         case unknownXDMClass = "unknown_xdm_class"
         case invalidIdentityMap = "invalid_identity_map"
+        /// The request carries no write key, or one no source has.
+        case unauthorized = "unauthorized"
     }
 
     public var code: Code

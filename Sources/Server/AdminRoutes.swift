@@ -114,9 +114,7 @@ struct AdminRoutes: Sendable {
             }
             let source =
                 try call.request.query["source"].map { try store.source(name: $0) }
-                ?? letter.sourceID.flatMap {
-                    sourceID in try store.sources().first { $0.id == sourceID }
-                }
+                ?? letter.sourceID.flatMap { try store.source(id: $0) }
             guard let source else {
                 return call.respond(
                     ErrorBody.response(

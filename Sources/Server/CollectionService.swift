@@ -206,15 +206,14 @@ final class CollectionService: Sendable {
     private func refuseUnauthenticated(
         _ call: RouteRequest, endpoint: Endpoint, message: String, at receivedAt: Timestamp
     ) {
-        metrics.rejected.increment(labels: ["unauthorized"])
+        let rejection = Rejection(.unauthorized, message, field: "writeKey")
+        metrics.rejected.increment(labels: [rejection.code.rawValue])
         guard anonymousAllowance.take(at: receivedAt) else {
             metrics.deadLettersRefused.increment()
             return call.respond(ErrorBody.unauthorized(message))
         }
-        let rejection = Rejection(.invalidBody, message, field: "writeKey")
-        var letter = deadLetter(
+        let letter = deadLetter(
             call.request.body, rejection: rejection, route: endpoint.route, source: nil, at: receivedAt)
-        letter.code = "unauthorized"
         store.submit(CommitBatch(deadLetters: [letter])) { [metrics] result in
             if case .success = result { metrics.deadLetters.increment() }
             call.respond(ErrorBody.unauthorized(message))

@@ -26,8 +26,6 @@ public struct ServerConfiguration: Sendable {
     /// Whether records update the identity graph and profiles as they are committed. Off only to
     /// measure collection alone (the benchmark's reference).
     public var unifiesProfiles = true
-    /// Whether to print the generated secrets on first start.
-    public var printsSecrets = true
 
     public init() {}
 }

@@ -27,7 +27,10 @@ extension Store {
         let sql =
             sourceID == nil
             ? "SELECT \(Self.eventColumns) FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"
-            : "SELECT \(Self.eventColumns) FROM events WHERE source_id = ?3 AND sequence > ?1 ORDER BY sequence LIMIT ?2"
+            : """
+            SELECT \(Self.eventColumns) FROM events WHERE source_id = ?3 AND sequence > ?1
+            ORDER BY sequence LIMIT ?2
+            """
         return try read { connection in
             let statement = try connection.prepare(sql)
             try statement.bind(sequence ?? 0, at: 1)

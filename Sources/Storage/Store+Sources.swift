@@ -20,6 +20,15 @@ extension Store {
         }
     }
 
+    /// The source with id `id`, if any.
+    public func source(id: Int64) throws -> SourceRecord? {
+        try read { connection in
+            let statement = try connection.prepare("SELECT id, name, write_key, created_at FROM sources WHERE id = ?1")
+            try statement.bind(id, at: 1)
+            return try statement.queryFirst(Self.source(from:))
+        }
+    }
+
     /// The source called `name`, if any.
     public func source(name: String) throws -> SourceRecord? {
         try read { connection in

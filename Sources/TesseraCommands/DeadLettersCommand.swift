@@ -1,6 +1,4 @@
 import Foundation
-import HTTPServer
-import JSONParsing
 import Server
 import TesseraCore
 
@@ -9,22 +7,16 @@ enum DeadLettersCommand {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(words, options: ServerConnection.options.union(["source", "limit", "after"]))
         let connection = try ServerConnection(arguments)
-        let token = try connection.adminToken()
-        let headers = [("Authorization", "Bearer \(token)")]
-        let client = connection.client()
         switch (arguments.positionals.first, arguments.positionals.count) {
         case ("list", 1):
             var path = "/v1/dead-letters?limit=\(try arguments.integer("limit", default: 100, in: 1...1000))"
-            if let after = arguments.options["after"] { path += "&after=\(after)" }
-            let response = try client.send(method: "GET", path: path, headers: headers)
-            try check(response)
-            print(try listing(response.body))
+            if let after = arguments.options["after"] { path += "&after=\(QueryText.escape(after))" }
+            print(listing(try connection.adminGet(path)))
         case ("replay", 2):
             guard let id = Int64(arguments.positionals[1]) else { throw UsageError("replay needs a numeric ID") }
             var path = "/v1/dead-letters/\(id)/replay"
-            if let source = arguments.options["source"] { path += "?source=\(source)" }
-            let response = try client.send(method: "POST", path: path, headers: headers)
-            try check(response)
+            if let source = arguments.options["source"] { path += "?source=\(QueryText.escape(source))" }
+            _ = try connection.admin("POST", path, body: [])
             print("Replayed dead letter \(id)")
         default:
             throw UsageError("dead-letters needs list or replay ID")
@@ -32,16 +24,8 @@ enum DeadLettersCommand {
         return 0
     }
 
-    private static func check(_ response: HTTPClientResponse) throws {
-        guard response.status >= 300 else { return }
-        let body = try? JSONValue(parsing: response.body)
-        let message = body?["error"]?["message"]?.stringValue ?? "HTTP \(response.status)"
-        throw ServerError("the server answered \(response.status): \(message)")
-    }
-
     /// One line per dead letter: id, time, route, reason, and whether it was replayed.
-    static func listing(_ body: [UInt8]) throws -> String {
-        let page = try JSONValue(parsing: body)
+    static func listing(_ page: JSONValue) -> String {
         let letters = page["deadLetters"]?.arrayValue ?? []
         guard !letters.isEmpty else { return "No dead letters." }
         return letters.map { letter in

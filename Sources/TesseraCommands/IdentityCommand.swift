@@ -71,8 +71,8 @@ enum IdentityCommand {
         if let source = provenance["source"]?.intValue { origin.append("source \(source)") }
         origin.append(provenance["time"]?.stringValue ?? "")
         let state = link["state"]?.stringValue.map { $0 == "active" ? "" : " [\($0)]" } ?? ""
-        return
-            "\(link["from"]?.stringValue ?? "") — \(link["to"]?.stringValue ?? "")\(state)   (\(origin.joined(separator: ", ")))"
+        let ends = "\(link["from"]?.stringValue ?? "") — \(link["to"]?.stringValue ?? "")"
+        return "\(ends)\(state)   (\(origin.joined(separator: ", ")))"
     }
 
     static func describe(reason: JSONValue) -> String {

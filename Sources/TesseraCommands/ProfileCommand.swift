@@ -1,6 +1,4 @@
 import Foundation
-import HTTPServer
-import JSONParsing
 import Server
 import TesseraCore
 
@@ -69,33 +67,5 @@ enum ProfileCommand {
         guard !rows.isEmpty else { return ["  (none)"] }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
-    }
-}
-
-/// Percent-encoding for path segments and query values.
-enum QueryText {
-    static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~@")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-}
-
-extension ServerConnection {
-    /// GETs an admin route and returns its JSON body, or throws with the server's error message.
-    func adminGet(_ path: String) throws -> JSONValue {
-        try admin("GET", path, body: [])
-    }
-
-    /// Sends an admin request and returns its JSON body, or throws with the server's error message.
-    func admin(_ method: String, _ path: String, body: [UInt8]) throws -> JSONValue {
-        let headers = [("Authorization", "Bearer \(try adminToken())"), ("Content-Type", "application/json")]
-        let response = try client().send(method: method, path: path, headers: headers, body: body)
-        let json = (try? JSONValue(parsing: response.body)) ?? .null
-        guard response.status < 300 else {
-            let message = json["error"]?["message"]?.stringValue ?? "HTTP \(response.status)"
-            throw ServerError("the server answered \(response.status): \(message)")
-        }
-        return json
     }
 }

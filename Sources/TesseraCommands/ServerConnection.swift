@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import JSONParsing
 import Server
 import TesseraCore
 
@@ -44,5 +45,33 @@ struct ServerConnection {
 extension String {
     func trimmingSuffix(_ suffix: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
+
+/// Percent-encoding for path segments and query values.
+enum QueryText {
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~@")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+extension ServerConnection {
+    /// GETs an admin route and returns its JSON body, or throws with the server's error message.
+    func adminGet(_ path: String) throws -> JSONValue {
+        try admin("GET", path, body: [])
+    }
+
+    /// Sends an admin request and returns its JSON body, or throws with the server's error message.
+    func admin(_ method: String, _ path: String, body: [UInt8]) throws -> JSONValue {
+        let headers = [("Authorization", "Bearer \(try adminToken())"), ("Content-Type", "application/json")]
+        let response = try client().send(method: method, path: path, headers: headers, body: body)
+        let json = (try? JSONValue(parsing: response.body)) ?? .null
+        guard response.status < 300 else {
+            let message = json["error"]?["message"]?.stringValue ?? "HTTP \(response.status)"
+            throw ServerError("the server answered \(response.status): \(message)")
+        }
+        return json
     }
 }

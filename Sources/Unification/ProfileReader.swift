@@ -77,21 +77,6 @@ public struct ProfileReader: Sendable {
         }
     }
 
-    /// The unified profile of the person behind an identity, read in one transaction; nil when the
-    /// identity belongs to no profile.
-    ///
-    /// - Throws: `LookupError` for an invalid or blocked identity or an unknown merge policy.
-    public func document(
-        namespace: String, value: String, policyName: String?, fields: [String]?
-    ) throws -> JSONValue? {
-        let identity = try normalised(namespace: namespace, value: value)
-        let policy = try self.policy(named: policyName)
-        return try store.read { connection -> JSONValue? in
-            guard let id = try profileID(of: identity, in: connection) else { return nil }
-            return try document(of: id, policy: policy, fields: fields, in: connection)
-        }
-    }
-
     /// The unified profile of the person behind an identity as serialised JSON, read in one
     /// transaction; nil when the identity belongs to no profile.
     ///

@@ -20,7 +20,8 @@ private func body(_ record: CollectedRecord) throws -> JSONValue {
     @Test("a track call is normalised: type, messageId, receivedAt and the corrected timestamp are set")
     func normalisesTrack() throws {
         let request = try decode(
-            #"{"userId":"u1","event":"Order Completed","properties":{"total":10},"messageId":"m-1","writeKey":"secret"}"#,
+            #"{"userId":"u1","event":"Order Completed","properties":{"total":10},"messageId":"m-1","#
+                + #""writeKey":"secret"}"#,
             endpoint: .track)
         let record = try #require(request.records.first)
         #expect(request.rejections.isEmpty)
@@ -39,7 +40,8 @@ private func body(_ record: CollectedRecord) throws -> JSONValue {
     func correctsClockSkew() throws {
         // The client's clock is one hour fast; the event happened 5 s before it was sent.
         let request = try decode(
-            #"{"anonymousId":"a","event":"x","timestamp":"2025-12-03T01:00:00.000Z","sentAt":"2025-12-03T01:00:05.000Z"}"#,
+            #"{"anonymousId":"a","event":"x","timestamp":"2025-12-03T01:00:00.000Z","#
+                + #""sentAt":"2025-12-03T01:00:05.000Z"}"#,
             endpoint: .track)
         let record = try #require(request.records.first)
         #expect(record.timestamp == received.adding(milliseconds: -5_000))
@@ -49,7 +51,8 @@ private func body(_ record: CollectedRecord) throws -> JSONValue {
     @Test("a batch's sentAt applies to messages that carry none")
     func batchSentAt() throws {
         let request = try decode(
-            #"{"sentAt":"2025-01-01T00:00:10Z","batch":[{"type":"track","userId":"u","event":"e","timestamp":"2025-01-01T00:00:00Z"}]}"#
+            #"{"sentAt":"2025-01-01T00:00:10Z","batch":[{"type":"track","userId":"u","event":"e","#
+                + #""timestamp":"2025-01-01T00:00:00Z"}]}"#
         )
         #expect(request.records.first?.timestamp == received.adding(milliseconds: -10_000))
     }

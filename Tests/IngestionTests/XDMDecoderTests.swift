@@ -15,7 +15,8 @@ private func decode(_ json: String) throws -> DecodedRequest {
     func prefixedEvent() throws {
         let request = try decode(
             #"{"@id":"evt-1","xdm:timestamp":"2017-09-26T15:52:25+00:00","xdm:eventType":"commerce.purchases","#
-                + #""xdm:identityMap":{"ECID":[{"xdm:id":"123","xdm:authenticatedState":"ambiguous","xdm:primary":true}]}}"#
+                + #""xdm:identityMap":{"ECID":[{"xdm:id":"123","xdm:authenticatedState":"ambiguous","#
+                + #""xdm:primary":true}]}}"#
         )
         let record = try #require(request.records.first)
         #expect(record.kind == "xdm.event")
@@ -36,7 +37,10 @@ private func decode(_ json: String) throws -> DecodedRequest {
     @Test("the streaming envelope's schemaRef names the class")
     func envelope() throws {
         let json =
-            #"{"header":{"imsOrgId":"x"},"body":{"xdmMeta":{"schemaRef":{"id":"https://ns.adobe.com/xdm/context/profile","contentType":"application/vnd.adobe.xed-full+json;version=1"}},"xdmEntity":{"userAccount":{"ID":"1"}}}}"#
+            #"{"header":{"imsOrgId":"x"},"#
+            + #""body":{"xdmMeta":{"schemaRef":{"id":"https://ns.adobe.com/xdm/context/profile","#
+            + #""contentType":"application/vnd.adobe.xed-full+json;version=1"}},"#
+            + #""xdmEntity":{"userAccount":{"ID":"1"}}}}"#
         let record = try #require(try decode(json).records.first)
         #expect(record.kind == "xdm.profile")
         #expect(try JSONValue(parsing: record.body) == ["userAccount": ["ID": "1"]])
@@ -45,7 +49,8 @@ private func decode(_ json: String) throws -> DecodedRequest {
     @Test("B2B records are recognised by their identifying fields")
     func b2b() throws {
         let request = try decode(
-            #"{"records":[{"xdm:accountID":"1"},{"xdm:opportunityContactID":"2","xdm:opportunityID":"3"},{"xdm:opportunityID":"4"}]}"#
+            #"{"records":[{"xdm:accountID":"1"},{"xdm:opportunityContactID":"2","#
+                + #""xdm:opportunityID":"3"},{"xdm:opportunityID":"4"}]}"#
         )
         #expect(request.records.map(\.kind) == ["xdm.account", "xdm.opportunity-contact-role", "xdm.opportunity"])
     }

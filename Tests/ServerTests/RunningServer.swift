@@ -21,7 +21,6 @@ final class RunningServer: Sendable {
         configuration.port = 0
         configuration.threads = 2
         configuration.adminToken = RunningServer.adminToken
-        configuration.printsSecrets = false
         configure(&configuration)
         server = try await TesseraServer(
             configuration: configuration, logger: Logger(label: "test", level: .error))
