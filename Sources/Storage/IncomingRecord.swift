@@ -4,7 +4,7 @@ import TesseraCore
 ///
 /// The edge has already authenticated, validated and normalised it; the store only deduplicates it
 /// by `(sourceID, messageID)` and appends it to the event log.
-public struct IncomingRecord: Sendable {
+public struct IncomingRecord: Sendable, Equatable {
     /// The source whose write key sent the record; it must exist.
     public var sourceID: Int64
     /// The sender's `messageId`, used to drop retried deliveries.

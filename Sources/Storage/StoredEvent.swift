@@ -1,43 +1,34 @@
 import TesseraCore
 
-/// An event as the event log holds it.
+/// An event as the event log holds it: the record as it was submitted, at its place in the log.
+///
+/// The record's fields read through (`event.kind`, `event.body`, …).
+@dynamicMemberLookup
 public struct StoredEvent: Sendable, Equatable {
     /// The position in the event log; increases with every stored record.
     public var sequence: Int64
-    /// The source that sent it.
-    public var sourceID: Int64
-    /// The sender's `messageId`.
-    public var messageID: String
-    /// The record type (`track`, `identify`, `xdm.event`, …).
-    public var kind: String
-    /// The track event, page or screen name, or XDM `eventType`.
-    public var eventName: String?
-    /// The sender's `userId`.
-    public var userID: String?
-    /// The sender's `anonymousId`.
-    public var anonymousID: String?
-    /// When the event happened, after clock-skew correction.
-    public var timestamp: Timestamp
-    /// When the edge received it.
-    public var receivedAt: Timestamp
-    /// The normalised record as compact JSON.
-    public var body: [UInt8]
+    /// The record as stored.
+    public var record: IncomingRecord
+
+    public init(sequence: Int64, record: IncomingRecord) {
+        self.sequence = sequence
+        self.record = record
+    }
 
     /// Creates an event from its fields.
     public init(
         sequence: Int64, sourceID: Int64, messageID: String, kind: String, eventName: String?, userID: String?,
         anonymousID: String?, timestamp: Timestamp, receivedAt: Timestamp, body: [UInt8]
     ) {
-        self.sequence = sequence
-        self.sourceID = sourceID
-        self.messageID = messageID
-        self.kind = kind
-        self.eventName = eventName
-        self.userID = userID
-        self.anonymousID = anonymousID
-        self.timestamp = timestamp
-        self.receivedAt = receivedAt
-        self.body = body
+        self.init(
+            sequence: sequence,
+            record: IncomingRecord(
+                sourceID: sourceID, messageID: messageID, kind: kind, eventName: eventName, userID: userID,
+                anonymousID: anonymousID, timestamp: timestamp, receivedAt: receivedAt, body: body))
+    }
+
+    public subscript<Value>(dynamicMember field: KeyPath<IncomingRecord, Value>) -> Value {
+        record[keyPath: field]
     }
 }
 
