@@ -6,7 +6,8 @@ LISTEN ?= 127.0.0.1:8080
 VENV := .venv
 
 # Debian packages the build, the tests and the benchmarks need; installed only when missing.
-BUILD_PACKAGES := pkgconf libsqlite3-dev libmicrohttpd-dev libsimdjson-dev zlib1g-dev libssl-dev libphonenumber-dev
+BUILD_PACKAGES := pkgconf libsqlite3-dev libmicrohttpd-dev libsimdjson-dev zlib1g-dev libssl-dev libphonenumber-dev \
+	libroaring-dev
 TEST_PACKAGES := python3-venv curl
 BENCH_PACKAGES := wrk redis-server
 

@@ -18,6 +18,8 @@ let package = Package(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // CRoaring ships no pkg-config file; its module map names the library.
+        .systemLibrary(name: "CRoaring", providers: [.apt(["libroaring-dev"])]),
         .target(
             name: "CSimdJSON",
             cxxSettings: [
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber"], swiftSettings: swiftSettings),
         .target(name: "Identity", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(name: "Profiles", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
-        .target(name: "Audiences", dependencies: ["TesseraCore"], swiftSettings: swiftSettings),
+        .target(name: "Audiences", dependencies: ["TesseraCore", "CRoaring"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
         .target(
             name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
@@ -52,10 +54,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Segmentation",
+            dependencies: ["TesseraCore", "JSONParsing", "Audiences", "Storage", "Unification"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Identity",
-                "Profiles", "Unification",
+                "Profiles", "Unification", "Audiences", "Segmentation",
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,7 +79,7 @@ let package = Package(
         // Benchmarks (`make bench`): measurements that need a release build and a quiet machine.
         .executableTarget(
             name: "tessera-bench",
-            dependencies: ["TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer"],
+            dependencies: ["TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer", "Audiences"],
             path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
 
         // Tests: one target per module, plus shared support.
@@ -88,7 +95,9 @@ let package = Package(
         .testTarget(
             name: "UnificationTests", dependencies: ["Unification", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "AudiencesTests", dependencies: ["Audiences", "TesseraTesting"], swiftSettings: swiftSettings),
+            name: "SegmentationTests", dependencies: ["Segmentation", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AudiencesTests", dependencies: ["Audiences", "JSONParsing", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProfilesTests", dependencies: ["Profiles", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -222,6 +222,50 @@ enum OpenAPIDocument {
             "type": "object",
             "properties": ["from": ["type": "string"], "to": ["type": "string"], "identity": ["type": "string"]],
         ],
+        "AudienceInput": [
+            "type": "object",
+            "properties": [
+                "name": ["type": "string", "maxLength": 200],
+                "rule": [
+                    "description": "The rule as text (see docs/audiences.md) or in its JSON form.",
+                    "oneOf": [["type": "string"], ["type": "object"]],
+                ],
+                "description": ["type": "string"],
+            ],
+        ],
+        "Audience": [
+            "type": "object",
+            "properties": [
+                "id": ["type": "integer"], "name": ["type": "string"], "description": ["type": "string"],
+                "rule": ["type": "string"], "ruleJSON": ["type": "object"], "size": ["type": "integer"],
+                "createdAt": ["type": "string"], "updatedAt": ["type": "string"],
+                "evaluatedAt": ["type": "string", "nullable": true],
+            ],
+        ],
+        "AudienceList": [
+            "type": "object", "properties": ["audiences": ["type": "array", "items": RouteTable.ref("Audience")]],
+        ],
+        "AudienceMembers": [
+            "type": "object",
+            "properties": [
+                "members": ["type": "array", "items": ["type": "object"]],
+                "next": ["type": "integer", "nullable": true],
+            ],
+        ],
+        "AudienceHistory": [
+            "type": "object",
+            "properties": [
+                "history": ["type": "array", "items": ["type": "object"]],
+                "next": ["type": "integer", "nullable": true],
+            ],
+        ],
+        "AudienceWhy": [
+            "type": "object",
+            "properties": [
+                "audienceId": ["type": "integer"], "profileId": ["type": "integer"], "member": ["type": "boolean"],
+                "rule": ["type": "object"],
+            ],
+        ],
         "Split": [
             "type": "object",
             "properties": [

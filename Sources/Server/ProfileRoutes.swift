@@ -1,6 +1,8 @@
+import Audiences
 import Foundation
 import HTTPServer
 import Identity
+import Segmentation
 import JSONParsing
 import Storage
 import TesseraCore
@@ -188,9 +190,32 @@ enum RouteFailure: Error {
     case notFound(String)
     case invalid(String, field: String?)
     case invalidIdentity(String, field: String)
+    case invalidRule(AudienceSyntaxError)
 
     static func response(for error: any Error) -> HTTPResponse {
         switch error {
+        case RouteFailure.invalidRule(let error):
+            var details: [String: JSONValue] = [
+                "code": "invalid_rule", "message": .string(error.description), "field": "rule",
+                "expected": .array(error.expected.map(JSONValue.string)),
+            ]
+            if let pointer = error.pointer {
+                details["pointer"] = .string(pointer)
+            } else {
+                details["line"] = .int(Int64(error.line))
+                details["column"] = .int(Int64(error.column))
+            }
+            return .json(400, ["error": .object(details)])
+        case AudienceError.notFound(let id):
+            return ErrorBody.response(404, code: "not_found", message: "no audience has id \(id)")
+        case AudienceError.invalidName(let reason):
+            let status = reason.hasSuffix("already exists") ? 409 : 400
+            return ErrorBody.response(
+                status, code: status == 409 ? "conflict" : "invalid_value", message: reason, field: "name")
+        case AudienceError.dependency(let error):
+            return ErrorBody.response(400, code: "invalid_rule", message: error.description, field: "rule")
+        case AudienceError.inUse:
+            return ErrorBody.response(409, code: "conflict", message: "\(error)")
         case RouteFailure.notFound(let message):
             return ErrorBody.response(404, code: "not_found", message: message)
         case RouteFailure.invalid(let message, let field):

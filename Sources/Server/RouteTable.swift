@@ -5,9 +5,85 @@ import TesseraCore
 /// Every route the server answers, with its OpenAPI description.
 enum RouteTable {
     static func routes(
-        collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, operations: OperationsRoutes
+        collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, audiences: AudienceRoutes?,
+        operations: OperationsRoutes
     ) -> [Route] {
-        collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles) + operationsRoutes(operations)
+        collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles)
+            + (audiences.map(audienceRoutes) ?? []) + operationsRoutes(operations)
+    }
+
+    private static func audienceRoutes(_ audiences: AudienceRoutes) -> [Route] {
+        let unauthorized = (status: 401, description: "The admin token is missing or wrong.", schema: ref("Error"))
+        let notFound = (status: 404, description: "No audience has that id.", schema: ref("Error"))
+        let invalid = (
+            status: 400, description: "An invalid rule (with its line and column) or parameter.", schema: ref("Error")
+        )
+        let conflict = (
+            status: 409, description: "The name is taken, or other audiences refer to it.", schema: ref("Error")
+        )
+        let paging: [(name: String, type: String, description: String)] = [
+            ("after", "integer", "Continue after this profile id (the previous page's `next`)."),
+            ("limit", "integer", "The most members returned (1 to 1,000; default 100)."),
+        ]
+        func route(
+            _ method: String, _ path: String, _ summary: String, body: String? = nil,
+            query: [(name: String, type: String, description: String)] = [],
+            ok: (Int, String, JSONValue?), _ handler: @escaping @Sendable (RouteRequest) -> Void
+        ) -> Route {
+            var responses: [(status: Int, description: String, schema: JSONValue?)] = [
+                (ok.0, ok.1, ok.2), invalid, unauthorized, notFound,
+            ]
+            if method != "GET" { responses.append(conflict) }
+            return Route(
+                method: method, path: path, access: .admin, summary: summary,
+                documentation: RouteDocumentation(
+                    tag: "audiences", queryParameters: query, requestBody: body.map(ref), responses: responses),
+                handler: handler)
+        }
+        return [
+            route(
+                "POST", "/v1/audiences", "Save an audience and compute its membership over every profile",
+                body: "AudienceInput", ok: (201, "The audience, with its size.", ref("Audience")), audiences.create),
+            route(
+                "GET", "/v1/audiences", "List the audiences",
+                ok: (200, "Every audience, with its size.", ref("AudienceList")), audiences.list),
+            route(
+                "GET", "/v1/audiences/{id}", "Read an audience",
+                ok: (200, "The audience, with its size.", ref("Audience")), audiences.show),
+            route(
+                "PUT", "/v1/audiences/{id}", "Change an audience's name, rule or description",
+                body: "AudienceInput", ok: (200, "The audience, recomputed if its rule changed.", ref("Audience")),
+                audiences.update),
+            route(
+                "DELETE", "/v1/audiences/{id}", "Delete an audience with its membership and history",
+                ok: (200, "The id of the deleted audience.", nil), audiences.delete),
+            route(
+                "GET", "/v1/audiences/{id}/members", "The audience's current members, by profile id", query: paging,
+                ok: (200, "A page of memberships and the `next` cursor.", ref("AudienceMembers")), audiences.members),
+            route(
+                "GET", "/v1/audiences/{id}/size", "How many profiles are members now",
+                ok: (200, "The size.", nil), audiences.size),
+            route(
+                "GET", "/v1/audiences/{id}/history", "Entries and exits, newest first",
+                query: [
+                    ("before", "integer", "Continue before this history id (the previous page's `next`)."),
+                    ("limit", "integer", "The most entries returned (1 to 1,000; default 100)."),
+                ],
+                ok: (200, "A page of changes and the `next` cursor.", ref("AudienceHistory")), audiences.history),
+            route(
+                "POST", "/v1/audiences/{id}/evaluate", "Recompute the audience over every profile from the events",
+                ok: (200, "How many profiles entered and left.", nil), audiences.evaluate),
+            route(
+                "POST", "/v1/audiences/evaluate", "Recompute every audience over every profile from the events",
+                ok: (200, "How many profiles entered and left.", nil), audiences.evaluate),
+            route(
+                "GET", "/v1/audiences/{id}/why/{namespace}/{value}",
+                "Which conditions of the rule hold for a profile, with the values and events behind them",
+                ok: (200, "The explanation.", ref("AudienceWhy")), audiences.why),
+            route(
+                "GET", "/v1/profiles/{namespace}/{value}/audiences", "A profile's audience memberships and changes",
+                ok: (200, "Memberships (exited ones too) and the 50 latest changes.", nil), audiences.memberships),
+        ]
     }
 
     private static func profileRoutes(_ profiles: ProfileRoutes) -> [Route] {

@@ -2,7 +2,9 @@ import Cryptography
 import Dispatch
 import Foundation
 import HTTPServer
+import Segmentation
 import Storage
+import Synchronization
 import TesseraCore
 import Unification
 
@@ -20,6 +22,10 @@ public final class TesseraServer: Sendable {
     private let http: HTTPServer
     private let operations: OperationsRoutes
     private let logger: Logger
+    /// Keeps audience membership; `nil` when profiles are not unified.
+    public let audiences: AudienceEngine?
+    /// Makes members leave when their windows end; runs between `start()` and `stop()`.
+    private let scheduler = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens the store and prepares the routes; call `start()` to begin accepting requests.
     ///
@@ -39,7 +45,15 @@ public final class TesseraServer: Sendable {
                         + Double(statistics.duration.components.seconds))
                 metrics.commitRecords.observe(Double(statistics.records))
             })
-        try await store.transaction { connection in try engine.load(in: connection) }
+        let audiences =
+            configuration.unifiesProfiles
+            ? AudienceEngine(
+                store: store, profiles: engine, clock: clock, logger: logger.child(label: "audiences")) : nil
+        try await store.transaction { connection in
+            try engine.load(in: connection)
+            try audiences?.load(in: connection)
+        }
+        self.audiences = audiences
         let secrets = try await Secrets.prepare(store: store, configuration: configuration)
         firstStart = secrets.firstStart
 
@@ -50,9 +64,12 @@ public final class TesseraServer: Sendable {
             discardsRecords: configuration.discardsRecords)
         operations = OperationsRoutes(registry: registry)
         let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection)
-        let profiles = ProfileRoutes(store: store, engine: engine, reader: ProfileReader(store: store, engine: engine))
+        let reader = ProfileReader(store: store, engine: engine)
+        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader)
         let router = Router(
-            routes: RouteTable.routes(collection: collection, admin: admin, profiles: profiles, operations: operations))
+            routes: RouteTable.routes(
+                collection: collection, admin: admin, profiles: profiles,
+                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader) }, operations: operations))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
         var httpConfiguration = HTTPServer.Configuration()
@@ -69,6 +86,9 @@ public final class TesseraServer: Sendable {
     /// Starts accepting requests.
     public func start() throws {
         try http.start()
+        if let audiences {
+            scheduler.withLock { $0 = Task.detached { await audiences.runScheduler() } }
+        }
         operations.readiness = .ready
         logger.info(
             "server started",
@@ -82,6 +102,10 @@ public final class TesseraServer: Sendable {
     /// the store. Safe to call more than once.
     public func stop() {
         operations.readiness = .stopping
+        scheduler.withLock { task in
+            task?.cancel()
+            task = nil
+        }
         http.stop()
         store.close()
         logger.info("server stopped")

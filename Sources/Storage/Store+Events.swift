@@ -38,7 +38,7 @@ extension Store {
             if let sourceID {
                 try statement.bind(sourceID, at: 3)
             }
-            return try statement.query(Self.event(from:))
+            return try statement.query { Self.event(from: $0) }
         }
     }
 
@@ -60,7 +60,7 @@ extension Store {
             if let sourceID {
                 try statement.bind(sourceID, at: 2)
             }
-            return try statement.query(Self.event(from:))
+            return try statement.query { Self.event(from: $0) }
         }
         return newestFirst.reversed()
     }
@@ -87,7 +87,7 @@ extension Store {
                 try statement.bind(row, at: 1)
                 try statement.bind(sourceID, at: 2)
                 try statement.bind(messageID, at: 3)
-                if let event = try statement.queryFirst(Self.event(from:)) {
+                if let event = try statement.queryFirst({ Self.event(from: $0) }) {
                     return event
                 }
             }
@@ -129,13 +129,16 @@ extension Store {
         }
     }
 
-    /// Reads an event from a row whose columns are `qualifiedEventColumns`, for joins over the log.
-    public static func event(from row: SQLiteStatement) -> StoredEvent {
+    /// Reads an event from a row whose columns, from `offset` on, are `qualifiedEventColumns`, for
+    /// joins over the log.
+    public static func event(from row: SQLiteStatement, offset: Int = 0) -> StoredEvent {
         StoredEvent(
-            sequence: row.int64(at: 0), sourceID: row.int64(at: 1), messageID: row.string(at: 2),
-            kind: row.string(at: 3), eventName: row.optionalString(at: 4), userID: row.optionalString(at: 5),
-            anonymousID: row.optionalString(at: 6), timestamp: Timestamp(milliseconds: row.int64(at: 7)),
-            receivedAt: Timestamp(milliseconds: row.int64(at: 8)), body: row.blob(at: 9))
+            sequence: row.int64(at: offset), sourceID: row.int64(at: offset + 1),
+            messageID: row.string(at: offset + 2), kind: row.string(at: offset + 3),
+            eventName: row.optionalString(at: offset + 4), userID: row.optionalString(at: offset + 5),
+            anonymousID: row.optionalString(at: offset + 6),
+            timestamp: Timestamp(milliseconds: row.int64(at: offset + 7)),
+            receivedAt: Timestamp(milliseconds: row.int64(at: offset + 8)), body: row.blob(at: offset + 9))
     }
 
     private static func deadLetter(from row: SQLiteStatement) -> StoredDeadLetter {

@@ -13,6 +13,7 @@ public enum CommandLineTool {
           dead-letters   list | replay ID [--source NAME]    (--server URL)
           profile        get NAMESPACE:VALUE | get ID         (--fields, --merge-policy, --json)
           identity       explain A B | unlink A [B] | simulate --rules FILE
+          audiences      create | list | show | members | history | evaluate | why | update | delete
           demo           send a synthetic customer history   (--people N, --days D)
           version        print the version
         """
@@ -32,6 +33,7 @@ public enum CommandLineTool {
             case "demo": return try DemoCommand.run(rest)
             case "profile": return try ProfileCommand.run(rest)
             case "identity": return try IdentityCommand.run(rest)
+            case "audiences": return try AudiencesCommand.run(rest)
             case "version", "--version":
                 print("tessera \(TesseraVersion.current)")
                 return 0

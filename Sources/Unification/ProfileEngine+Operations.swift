@@ -63,5 +63,6 @@ extension ProfileEngine {
         var dirty: Set<Int64> = []
         try apply(split, in: connection, dirty: &dirty)
         try saveStates(dirty, in: connection)
+        try notify(in: connection)
     }
 }

@@ -17,8 +17,9 @@ import TesseraCore
 /// The graph lives in memory and is rebuilt from `identity_log` when the store opens.
 ///
 /// `@unchecked Sendable`: all mutable state (the graph, the parser, the profile cache, `loaded`,
-/// `generation`) is touched only on the store's writer thread — by `apply(stored:in:)`, which the
-/// writer calls, and by the bodies this type passes to `Store.transaction`, which the writer runs.
+/// `generation`, the pending changes) is touched only on the store's writer thread — by
+/// `apply(stored:in:)`, which the writer calls, and by the bodies this type passes to
+/// `Store.transaction`, which the writer runs. `observer` is set once, before the store serves.
 public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Rules and policies, with the defaults a first-time user gets.
     public struct Configuration: Sendable {
@@ -42,6 +43,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// (see `begin(in:)`), so a stored value that differs means one of them was rolled back.
     private var generation: Int64 = 0
     private let logger: Logger
+    /// What the current transaction changed, handed to `observer` when it ends.
+    private var changes = ProfileChanges()
+    /// Hears every change in its transaction; set before the store serves, never after.
+    public var observer: (any ProfileObserver)?
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles")) {
         self.configuration = configuration
@@ -92,8 +97,34 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             try unify(reference, in: connection, dirty: &dirty)
         }
         try saveStates(dirty, in: connection)
+        try notify(in: connection)
         trimCache()
     }
+
+    /// Hands the transaction's changes to the observer.
+    func notify(in connection: SQLiteConnection) throws {
+        let changes = self.changes
+        self.changes = ProfileChanges()
+        guard let observer, !changes.isEmpty else { return }
+        try observer.finished(changes, engine: self, in: connection)
+    }
+
+    /// A profile as rules read it, from the writer's cache or the store; `nil` for a profile that
+    /// does not exist. Call only on the writer thread (inside `Store.transaction` or an observer).
+    public func view(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileView? {
+        let identities = graph.identities(in: ProfileID(rawValue: profile))
+        guard !identities.isEmpty else { return nil }
+        let state = try self.state(of: profile, in: connection)
+        let names = try connection.prepare("SELECT id, name FROM sources")
+        let sourceNames = Dictionary(uniqueKeysWithValues: try names.query { ($0.int64(at: 0), $0.string(at: 1)) })
+        let merged = state.fragments.merged(using: configuration.mergePolicies.defaultPolicy, sourceNames: sourceNames)
+        return ProfileView(
+            attributes: merged.attributes, computed: state.computed.json,
+            identityNamespaces: Set(identities.map(\.identity.namespace)))
+    }
+
+    /// Every live profile id, from the graph. Call only on the writer thread.
+    public var profileIDs: [Int64] { graph.profiles.map(\.rawValue) }
 
     /// Resolves one record's identities and applies it to its profile.
     private func unify(_ reference: StoredRecordReference, in connection: SQLiteConnection, dirty: inout Set<Int64>)
@@ -117,6 +148,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         let changed = ProfileEngine.identitiesChanged(by: resolution.entries)
         let owners = try recordIdentities(
             resolution.identities.filter(changed.contains), time: record.timestamp, in: connection)
+        if !changed.isEmpty { changes.identitiesChanged.insert(profile) }
+        changes.identitiesChanged.formUnion(owners)
         for owner in owners where owner != profile {
             // Another profile's identity rows changed (a refused identity was seen): its document
             // changed too, so its state is saved with this commit's version.
@@ -130,10 +163,22 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         try timeline.bind(reference.sequence, at: 2)
         try timeline.bind(anchor, at: 3)
         try timeline.run()
+        if cache[profile] == nil, try !isStored(profile, in: connection) { changes.created.insert(profile) }
         var state = try self.state(of: profile, in: connection)
-        _ = state.observe(kind: record.kind, record: document.root, source: record.sourceID, time: record.timestamp)
+        let applied = state.observe(
+            kind: record.kind, record: document.root, source: record.sourceID, time: record.timestamp)
+        if applied.attributesChanged { changes.attributesChanged.insert(profile) }
         cache[profile] = state
         dirty.insert(profile)
+        changes.touched.insert(profile)
+        try observer?.applied(reference, document: document.root, to: profile, in: connection)
+    }
+
+    /// Whether the store holds a state for the profile.
+    private func isStored(_ profile: Int64, in connection: SQLiteConnection) throws -> Bool {
+        let select = try connection.prepare("SELECT 1 FROM profiles WHERE profile_id = ?1")
+        try select.bind(profile, at: 1)
+        return try select.queryFirst { _ in true } ?? false
     }
 
     /// The identities whose row needs writing: new ones, newly linked ones, and ones the graph saw
@@ -160,6 +205,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// `load(in:)` rebuilds.
     func begin(in connection: SQLiteConnection) throws {
         try load(in: connection)
+        changes = ProfileChanges()
         generation += 1
         try ProfileSchema.setGeneration(generation, in: connection)
     }
@@ -226,6 +272,11 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         cache[from] = nil
         dirty.remove(from)
         dirty.insert(into)
+        changes.merged.append((from: from, into: into))
+        changes.touched.remove(from)
+        changes.touched.insert(into)
+        changes.identitiesChanged.insert(into)
+        changes.attributesChanged.insert(into)
         let delete = try connection.prepare("DELETE FROM profiles WHERE profile_id = ?1")
         try delete.bind(from, at: 1)
         try delete.run()
@@ -259,6 +310,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         for profile in Set([original] + split.parts.map(\.profile.rawValue)) {
             cache[profile] = try rebuiltState(of: profile, in: connection)
             dirty.insert(profile)
+            changes.rebuilt.insert(profile)
+            changes.touched.insert(profile)
         }
     }
 
@@ -273,9 +326,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             WHERE p.profile_id = ?1 ORDER BY e.sequence
             """, cached: false)
         try events.bind(profile, at: 1)
-        for event in try events.query(Store.event(from:)) {
+        for event in try events.query({ Store.event(from: $0) }) {
             guard let document = try? parser.parse(event.body) else { continue }
-            _ = state.observe(kind: event.kind, record: document.root, source: event.sourceID, time: event.timestamp)
+            _ = state.observe(
+                kind: event.kind, record: document.root, source: event.sourceID, time: event.timestamp)
         }
         return state
     }

@@ -151,7 +151,7 @@ public struct ProfileReader: Sendable {
             try select.bind(id.rawValue, at: 1)
             try select.bind(before ?? Int64.max, at: 2)
             try select.bind(limit, at: 3)
-            return try select.query(Store.event(from:))
+            return try select.query { Store.event(from: $0) }
         }
     }
 

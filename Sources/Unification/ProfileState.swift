@@ -21,7 +21,11 @@ struct ProfileState {
 
     /// Applies one stored record: its attributes to the fragment of its source, and its activity to
     /// the computed attributes.
-    mutating func observe(kind: String, record: JSONNode, source: Int64, time: Timestamp) -> Int {
+    ///
+    /// - Returns: how many attribute updates were refused, and whether any attribute was given.
+    mutating func observe(
+        kind: String, record: JSONNode, source: Int64, time: Timestamp
+    ) -> (refusals: Int, attributesChanged: Bool) {
         let extracted = FragmentExtractor.extract(kind: kind, record: record, time: time)
         var refusals: [FragmentRefusal] = []
         if !extracted.person.isEmpty { _ = fragments.apply(extracted.person, from: source, refusals: &refusals) }
@@ -29,7 +33,7 @@ struct ProfileState {
             record.member("event")?.string ?? record.member("eventType")?.string
             ?? record.member("xdm:eventType")?.string
         computed.observe(kind: kind, eventName: eventName, record: record, time: time)
-        return refusals.count
+        return (refusals.count, !extracted.person.isEmpty)
     }
 
     /// Takes in a profile merged into this one.

@@ -1,0 +1,226 @@
+/// A saved audience as evaluators see it: its id, its name and its rule.
+public struct AudienceDefinition: Sendable, Hashable {
+    /// The audience's id.
+    public var id: Int64
+    /// Its name, unique; `in audience "NAME"` refers to it.
+    public var name: String
+    /// Its rule.
+    public var rule: AudienceRule
+
+    /// Creates a definition.
+    public init(id: Int64, name: String, rule: AudienceRule) {
+        self.id = id
+        self.name = name
+        self.rule = rule
+    }
+}
+
+/// Why a set of audiences cannot be evaluated together.
+public struct AudienceDependencyError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The audiences involved, in the order of the problem.
+    public var names: [String]
+    /// What is wrong.
+    public var reason: Reason
+
+    /// The problems a set of audiences can have.
+    public enum Reason: Sendable, Equatable {
+        /// The audiences refer to each other in a circle.
+        case cycle
+        /// The first audience refers to the second, which does not exist.
+        case unknownAudience
+    }
+
+    /// Creates an error.
+    public init(names: [String], reason: Reason) {
+        self.names = names
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .cycle: return "audiences refer to each other in a circle: " + names.joined(separator: " → ")
+        case .unknownAudience: return "audience \"\(names[0])\" refers to \"\(names[1])\", which does not exist"
+        }
+    }
+}
+
+/// The active audiences arranged for streaming: which atoms and sequences each event name feeds,
+/// which audiences a change can affect, and an order in which every audience comes after the
+/// audiences it refers to.
+public struct StreamingPlan: Sendable {
+    /// Every audience, each after those it refers to.
+    public let ordered: [AudienceDefinition]
+    /// The keys of every atom any audience asks about.
+    public let atomKeys: Set<String>
+    /// The keys of every sequence any audience asks about.
+    public let sequenceKeys: Set<String>
+
+    private let atomsByEvent: [String: [EventAtom]]
+    private let sequencesByEvent: [String: [SequenceCondition]]
+    private let position: [Int64: Int]
+    private let byEvent: [String: Set<Int>]
+    private let readingAttributes: Set<Int>
+    private let readingComputed: Set<Int>
+    private let readingIdentities: Set<Int>
+    private let readingConsent: Set<Int>
+    private let sliding: Set<Int>
+    private let dependents: [Int: Set<Int>]
+
+    /// Arranges `audiences`.
+    ///
+    /// - Throws: `AudienceDependencyError` when an audience refers to one that is not in the set,
+    ///   or audiences refer to each other in a circle.
+    public init(audiences: [AudienceDefinition]) throws(AudienceDependencyError) {
+        ordered = try Self.dependencyOrder(audiences)
+        var atomsByEvent: [String: Set<EventAtom>] = [:]
+        var sequencesByEvent: [String: Set<SequenceCondition>] = [:]
+        var position: [Int64: Int] = [:]
+        var byEvent: [String: Set<Int>] = [:]
+        var attributes: Set<Int> = []
+        var computed: Set<Int> = []
+        var identities: Set<Int> = []
+        var consent: Set<Int> = []
+        var sliding: Set<Int> = []
+        var dependents: [Int: Set<Int>] = [:]
+        let index = Dictionary(ordered.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (offset, audience) in ordered.enumerated() {
+            position[audience.id] = offset
+            let rule = audience.rule
+            for atom in rule.eventAtoms {
+                atomsByEvent[atom.event, default: []].insert(atom)
+                byEvent[atom.event, default: []].insert(offset)
+                if atom.slides { sliding.insert(offset) }
+            }
+            for sequence in rule.sequences {
+                for step in sequence.steps {
+                    sequencesByEvent[step.event, default: []].insert(sequence)
+                    byEvent[step.event, default: []].insert(offset)
+                }
+            }
+            for path in rule.referencedAttributes {
+                if path.hasPrefix("computed.") { computed.insert(offset) } else { attributes.insert(offset) }
+            }
+            rule.visit { node in
+                if case .identity = node { identities.insert(offset) }
+                if case .consent = node { consent.insert(offset) }
+            }
+            for name in rule.referencedAudiences {
+                if let dependency = index[name] { dependents[dependency, default: []].insert(offset) }
+            }
+        }
+        self.atomsByEvent = atomsByEvent.mapValues(Array.init)
+        self.sequencesByEvent = sequencesByEvent.mapValues(Array.init)
+        atomKeys = Set(atomsByEvent.values.flatMap { $0.map(\.key) })
+        sequenceKeys = Set(sequencesByEvent.values.flatMap { $0.map(\.key) })
+        self.position = position
+        self.byEvent = byEvent
+        readingAttributes = attributes
+        readingComputed = computed
+        readingIdentities = identities
+        readingConsent = consent
+        self.sliding = sliding
+        self.dependents = dependents
+    }
+
+    /// The atoms an event of this name can count into.
+    public func atoms(for event: String) -> [EventAtom] { atomsByEvent[event] ?? [] }
+
+    /// The sequences an event of this name can advance.
+    public func sequences(for event: String) -> [SequenceCondition] { sequencesByEvent[event] ?? [] }
+
+    /// What changed about a profile, to choose the audiences to evaluate again.
+    public struct Change: Sendable {
+        /// The names of events the profile performed.
+        public var events: Set<String> = []
+        /// Its merged attributes may have changed.
+        public var attributes = false
+        /// Its computed attributes may have changed (any record changes them).
+        public var computed = false
+        /// Its identities may have changed.
+        public var identities = false
+        /// Its consent may have changed.
+        public var consent = false
+        /// Time passed: sliding windows may count fewer events.
+        public var time = false
+        /// Anything may have changed (a new profile, a merge, a split): evaluate every audience.
+        public var everything = false
+
+        /// Nothing changed yet.
+        public init() {}
+    }
+
+    /// The audiences a change can affect, and those that refer to them, in dependency order.
+    ///
+    /// - Complexity: O(a log a) in the number of audiences affected.
+    public func affected(by change: Change) -> [AudienceDefinition] {
+        if change.everything { return ordered }
+        var chosen: Set<Int> = []
+        for name in change.events { chosen.formUnion(byEvent[name] ?? []) }
+        if change.attributes { chosen.formUnion(readingAttributes) }
+        if change.computed { chosen.formUnion(readingComputed) }
+        if change.identities { chosen.formUnion(readingIdentities) }
+        if change.consent { chosen.formUnion(readingConsent) }
+        if change.time { chosen.formUnion(sliding) }
+        var pending = Array(chosen)
+        while let next = pending.popLast() {
+            for dependent in dependents[next] ?? [] where chosen.insert(dependent).inserted {
+                pending.append(dependent)
+            }
+        }
+        return chosen.sorted().map { ordered[$0] }
+    }
+
+    /// Every atom any audience asks about.
+    public var allAtoms: [EventAtom] { atomsByEvent.values.flatMap { $0 } }
+
+    /// Every sequence any audience asks about.
+    public var allSequences: [SequenceCondition] { Array(Set(sequencesByEvent.values.flatMap { $0 })) }
+
+    /// The audiences with the given ids and every audience that refers to them, directly or through
+    /// others, in dependency order.
+    public func including(dependentsOf ids: Set<Int64>) -> [AudienceDefinition] {
+        var chosen = Set(ids.compactMap { position[$0] })
+        var pending = Array(chosen)
+        while let next = pending.popLast() {
+            for dependent in dependents[next] ?? [] where chosen.insert(dependent).inserted {
+                pending.append(dependent)
+            }
+        }
+        return chosen.sorted().map { ordered[$0] }
+    }
+
+    /// Whether any audience reads merged attributes, so the caller knows whether to merge them.
+    public var readsAttributes: Bool { !readingAttributes.isEmpty }
+
+    /// Whether any audience has a sliding window, so time passing can change membership.
+    public var hasSlidingWindows: Bool { !sliding.isEmpty }
+
+    /// Orders audiences so that each comes after the audiences it refers to.
+    static func dependencyOrder(
+        _ audiences: [AudienceDefinition]
+    ) throws(AudienceDependencyError) -> [AudienceDefinition] {
+        let byName = Dictionary(audiences.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var state: [String: Bool] = [:]  // false while visiting, true when placed
+        var ordered: [AudienceDefinition] = []
+        func place(_ audience: AudienceDefinition, path: [String]) throws(AudienceDependencyError) {
+            if let placed = state[audience.name] {
+                if placed { return }
+                let start = path.firstIndex(of: audience.name) ?? 0
+                throw AudienceDependencyError(names: Array(path[start...]) + [audience.name], reason: .cycle)
+            }
+            state[audience.name] = false
+            for name in audience.rule.referencedAudiences.sorted() {
+                guard let dependency = byName[name] else {
+                    throw AudienceDependencyError(names: [audience.name, name], reason: .unknownAudience)
+                }
+                try place(dependency, path: path + [audience.name])
+            }
+            state[audience.name] = true
+            ordered.append(audience)
+        }
+        for audience in audiences.sorted(by: { $0.id < $1.id }) {
+            try place(audience, path: [])
+        }
+        return ordered
+    }
+}

@@ -1,0 +1,177 @@
+public import TesseraCore
+
+/// A profile's incremental event state: just enough to answer every atom and sequence of the
+/// active audiences without reading its events again.
+///
+/// - An atom with a fixed window (all time, `between`, `before`, `after`) keeps running totals:
+///   whether an event counts depends only on its own time, so it is decided once, on arrival.
+/// - An atom with a `within` window keeps its matching events still inside the window (time and the
+///   field's number); they leave as time passes, which is what makes exits exact.
+/// - A sequence keeps the marks of each step's matching events until some chain completes it, and
+///   then only that fact: a completed sequence stays complete. At most `stepLimit` marks are kept
+///   per step (the earliest, which are the ones a chain starts from).
+public struct StreamingState: EventHistory, Sendable, Equatable {
+    /// The most marks kept per sequence step.
+    public static let stepLimit = 1_000
+
+    /// One event an atom with a sliding window still counts.
+    struct Recent: Sendable, Equatable {
+        var time: Timestamp
+        var number: Double?
+    }
+
+    /// A sliding atom's events, oldest first, with its window length.
+    struct Window: Sendable, Equatable {
+        var milliseconds: Int64
+        var events: [Recent] = []
+    }
+
+    /// How far a sequence has got.
+    enum Progress: Sendable, Equatable {
+        case completed
+        case pending([[EventMark]])
+    }
+
+    var fixed: [String: AtomTotals] = [:]
+    var sliding: [String: Window] = [:]
+    var sequences: [String: Progress] = [:]
+
+    /// An empty state: no events seen.
+    public init() {}
+
+    /// Whether nothing is held.
+    public var isEmpty: Bool { fixed.isEmpty && sliding.isEmpty && sequences.isEmpty }
+
+    // MARK: - Answering rules
+
+    public func totals(of atom: EventAtom, at now: Timestamp) -> AtomTotals {
+        guard case .within = atom.window else { return fixed[atom.key] ?? AtomTotals() }
+        var totals = AtomTotals()
+        for event in sliding[atom.key]?.events ?? [] where atom.window.contains(event.time, at: now) {
+            totals.add(event.number)
+        }
+        return totals
+    }
+
+    public func completes(_ sequence: SequenceCondition) -> Bool {
+        switch sequences[sequence.key] {
+        case .completed: return true
+        case .pending(let marks): return sequence.completingChain(marks) != nil
+        case nil: return false
+        }
+    }
+
+    // MARK: - Taking events in
+
+    /// Counts one event into every atom and sequence of `plan` it matches.
+    ///
+    /// - Returns: whether the state changed.
+    @discardableResult
+    public mutating func observe(_ event: AudienceEvent, plan: StreamingPlan, at now: Timestamp) -> Bool {
+        observe(event, atoms: plan.atoms(for: event.name), sequences: plan.sequences(for: event.name), at: now)
+    }
+
+    /// Counts one event into those of `atoms` and `sequences` it matches.
+    ///
+    /// - Returns: whether the state changed.
+    @discardableResult
+    public mutating func observe(
+        _ event: AudienceEvent, atoms: [EventAtom], sequences: [SequenceCondition], at now: Timestamp
+    ) -> Bool {
+        var changed = false
+        for atom in atoms where atom.matches(event) {
+            let number = atom.field.flatMap { event.field($0) }.flatMap(AudienceFacts.number(of:))
+            switch atom.window {
+            case .within(let duration):
+                guard atom.window.contains(event.time, at: now) else { continue }
+                var window = sliding[atom.key] ?? Window(milliseconds: duration.milliseconds)
+                let index = window.events.firstIndex { $0.time > event.time } ?? window.events.count
+                window.events.insert(Recent(time: event.time, number: number), at: index)
+                sliding[atom.key] = window
+            default:
+                guard atom.window.contains(event.time, at: now) else { continue }
+                fixed[atom.key, default: AtomTotals()].add(number)
+            }
+            changed = true
+        }
+        for sequence in sequences where sequence.steps.contains(where: { $0.event == event.name }) {
+            changed = observe(event, in: sequence) || changed
+        }
+        return changed
+    }
+
+    private mutating func observe(_ event: AudienceEvent, in sequence: SequenceCondition) -> Bool {
+        let key = sequence.key
+        if case .completed = sequences[key] { return false }
+        guard case .pending(var marks) = sequences[key] ?? .pending(sequence.steps.map { _ in [] }) else {
+            return false
+        }
+        let mark = EventMark(time: event.time, sequence: event.sequence)
+        var changed = false
+        for (index, step) in sequence.steps.enumerated() where step.matches(event) {
+            let position = marks[index].firstIndex { $0 > mark } ?? marks[index].count
+            guard position < Self.stepLimit else { continue }
+            marks[index].insert(mark, at: position)
+            if marks[index].count > Self.stepLimit { marks[index].removeLast() }
+            changed = true
+        }
+        guard changed else { return false }
+        sequences[key] = sequence.completingChain(marks) != nil ? .completed : .pending(marks)
+        return true
+    }
+
+    // MARK: - Time passing
+
+    /// Drops the events that sliding windows no longer count at `now`.
+    public mutating func prune(at now: Timestamp) {
+        for (key, var window) in sliding {
+            let cutoff = now.milliseconds - window.milliseconds
+            let kept = window.events.drop { $0.time.milliseconds <= cutoff }
+            guard kept.count != window.events.count else { continue }
+            window.events = Array(kept)
+            sliding[key] = window.events.isEmpty ? nil : window
+        }
+    }
+
+    /// The next moment after `now` at which a sliding window stops counting an event, or `nil`.
+    public func nextExpiry(after now: Timestamp) -> Timestamp? {
+        var earliest: Int64?
+        for window in sliding.values {
+            for event in window.events {
+                let expiry = event.time.milliseconds + window.milliseconds
+                guard expiry > now.milliseconds else { continue }
+                earliest = Swift.min(earliest ?? expiry, expiry)
+                break
+            }
+        }
+        return earliest.map { Timestamp(milliseconds: $0) }
+    }
+
+    // MARK: - Profiles merging
+
+    /// Takes in the state of a profile merged into this one.
+    public mutating func absorb(_ other: StreamingState) {
+        for (key, totals) in other.fixed { fixed[key, default: AtomTotals()].combine(totals) }
+        for (key, window) in other.sliding {
+            var mine = sliding[key] ?? Window(milliseconds: window.milliseconds)
+            mine.events = (mine.events + window.events).sorted { $0.time < $1.time }
+            sliding[key] = mine
+        }
+        for (key, progress) in other.sequences {
+            switch (sequences[key], progress) {
+            case (.completed, _): continue
+            case (_, .completed), (nil, _): sequences[key] = progress
+            case (.pending(let mine), .pending(let theirs)):
+                let marks = zip(mine, theirs).map { Array(($0 + $1).sorted().prefix(Self.stepLimit)) }
+                sequences[key] = .pending(marks)
+            }
+        }
+    }
+
+    /// Forgets atoms and sequences no active audience asks about any more.
+    public mutating func retain(only plan: StreamingPlan) {
+        fixed = fixed.filter { plan.atomKeys.contains($0.key) }
+        sliding = sliding.filter { plan.atomKeys.contains($0.key) }
+        sequences = sequences.filter { plan.sequenceKeys.contains($0.key) }
+    }
+}
