@@ -79,7 +79,10 @@ let package = Package(
         // Benchmarks (`make bench`): measurements that need a release build and a quiet machine.
         .executableTarget(
             name: "tessera-bench",
-            dependencies: ["TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer", "Audiences"],
+            dependencies: [
+                "TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer", "Audiences", "Storage",
+                "Unification", "Segmentation",
+            ],
             path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
 
         // Tests: one target per module, plus shared support.

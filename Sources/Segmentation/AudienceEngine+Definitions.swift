@@ -105,7 +105,8 @@ extension AudienceEngine {
             for id in ids where self.definitions[id] == nil { throw AudienceError.notFound(id) }
             let now = self.clock.now()
             try self.rebuildStates(
-                atoms: self.plan.allAtoms, sequences: self.plan.allSequences, at: now, in: connection)
+                atoms: Array(self.plan.atoms.indices), sequences: Array(self.plan.sequences.indices), at: now,
+                in: connection)
             let chosen = ids.isEmpty ? Set(self.definitions.keys) : Set(ids)
             let counts = try self.backfill(chosen, at: now, in: connection)
             try self.markEvaluated(chosen, at: now, in: connection)
@@ -128,8 +129,8 @@ extension AudienceEngine {
         } catch let error as AudienceDependencyError {
             throw AudienceError.dependency(error)
         }
-        let atoms = plan.allAtoms.filter { !before.atomKeys.contains($0.key) }
-        let sequences = plan.allSequences.filter { !before.sequenceKeys.contains($0.key) }
+        let atoms = plan.atomKeys.indices.filter { before.atomNumber(plan.atomKeys[$0]) == nil }
+        let sequences = plan.sequenceKeys.indices.filter { before.sequenceNumber(plan.sequenceKeys[$0]) == nil }
         if !atoms.isEmpty || !sequences.isEmpty {
             try rebuildStates(atoms: atoms, sequences: sequences, at: now, in: connection, adding: true)
         }
@@ -143,16 +144,17 @@ extension AudienceEngine {
     ///
     /// - Complexity: one pass over the events whose names the atoms and sequences ask about.
     private func rebuildStates(
-        atoms: [EventAtom], sequences: [SequenceCondition], at now: Timestamp, in connection: SQLiteConnection,
+        atoms: [Int], sequences: [Int], at now: Timestamp, in connection: SQLiteConnection,
         adding: Bool = false
     ) throws {
         if !adding {
             try connection.execute("DELETE FROM audience_state")
             states.removeAll()
         }
-        let names = Set(atoms.map(\.event) + sequences.flatMap { $0.steps.map(\.event) })
+        let names = Set(
+            atoms.map { plan.atoms[$0].event } + sequences.flatMap { plan.sequences[$0].steps.map(\.event) })
         guard !names.isEmpty else { return }
-        let atomsByName = Dictionary(grouping: atoms, by: \.event)
+        let atomsByName = Dictionary(grouping: atoms, by: { plan.atoms[$0].event })
         let placeholders = (1...names.count).map { "?\($0)" }.joined(separator: ", ")
         let select = try connection.prepare(
             """
@@ -172,7 +174,7 @@ extension AudienceEngine {
                 let event = Self.event(of: stored.record, sequence: stored.sequence, document: document.root)
             else { continue }
             var state = try self.state(of: profile, in: connection)
-            state.observe(event, atoms: atomsByName[event.name] ?? [], sequences: sequences, at: now)
+            state.observe(event, atoms: atomsByName[event.name] ?? [], sequences: sequences, plan: plan, at: now)
             states[profile] = state
             touched.insert(profile)
         }
@@ -183,7 +185,7 @@ extension AudienceEngine {
     /// entries and exits with the cause `backfill`, and schedules sliding windows.
     @discardableResult
     func backfill(_ chosen: Set<Int64>, at now: Timestamp, in connection: SQLiteConnection) throws -> (Int, Int) {
-        let audiences = plan.including(dependentsOf: chosen)
+        let positions = plan.including(dependentsOf: chosen)
         var entered = 0
         var exited = 0
         for profile in profiles.profileIDs {
@@ -195,9 +197,10 @@ extension AudienceEngine {
                 attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
                 memberships: Set(
                     current.filter { $0.value.status != .exited }.compactMap { definitions[$0.key]?.name }),
-                history: state)
-            for audience in audiences {
-                let holds = AudienceEvaluator.holds(audience.rule, for: facts, at: now)
+                history: state.history(plan: plan))
+            for position in positions {
+                let audience = plan.ordered[position]
+                let holds = plan.compiled[position].holds(for: facts, state: state, plan: plan, at: now)
                 let was = current[audience.id].map { $0.status != .exited } ?? false
                 if holds { facts.memberships.insert(audience.name) } else { facts.memberships.remove(audience.name) }
                 if holds && !was {

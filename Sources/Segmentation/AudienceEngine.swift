@@ -76,6 +76,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     func install(_ definitions: [Int64: AudienceDefinition]) throws {
         plan = try StreamingPlan(audiences: Array(definitions.values))
         self.definitions = definitions
+        // Cached states are numbered by the previous plan; the store holds them all by key.
+        states.removeAll()
     }
 
     // MARK: - Profile observer
@@ -131,8 +133,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         _ profile: Int64, change: StreamingPlan.Change, at now: Timestamp, cause: String,
         in connection: SQLiteConnection
     ) throws {
-        let audiences = plan.affected(by: change)
-        guard !audiences.isEmpty, let view = try profiles.view(of: profile, in: connection) else { return }
+        let positions = plan.affected(by: change)
+        guard !positions.isEmpty, let view = try profiles.view(of: profile, in: connection) else { return }
         var state = try self.state(of: profile, in: connection)
         state.prune(at: now)
         states[profile] = state
@@ -140,9 +142,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         var facts = ProfileFacts(
             attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
             memberships: Set(current.filter { $0.value.status != .exited }.compactMap { definitions[$0.key]?.name }),
-            history: state)
-        for audience in audiences {
-            let holds = AudienceEvaluator.holds(audience.rule, for: facts, at: now)
+            history: state.history(plan: plan))
+        for position in positions {
+            let audience = plan.ordered[position]
+            let holds = plan.compiled[position].holds(for: facts, state: state, plan: plan, at: now)
             let was = current[audience.id].map { $0.status != .exited } ?? false
             if holds { facts.memberships.insert(audience.name) } else { facts.memberships.remove(audience.name) }
             switch (was, holds) {
@@ -269,7 +272,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             """, cached: false)
         try select.bind(profile, at: 1)
         for stored in try select.query({ Store.event(from: $0) }) {
-            guard let name = stored.eventName, !plan.atoms(for: name).isEmpty || !plan.sequences(for: name).isEmpty,
+            guard let name = stored.eventName, plan.asksAbout(name),
                 let document = try? parser.parse(stored.body),
                 let event = Self.event(of: stored.record, sequence: stored.sequence, document: document.root)
             else { continue }
@@ -286,7 +289,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         let select = try connection.prepare("SELECT state FROM audience_state WHERE profile_id = ?1")
         try select.bind(profile, at: 1)
         guard let bytes = try select.queryFirst({ $0.blob(at: 0) }) else { return StreamingState() }
-        return try StreamingState(json: JSONValue(parsing: bytes))
+        return try StreamingState(json: JSONValue(parsing: bytes), plan: plan)
     }
 
     /// Writes the cached states of `profiles` (an empty state deletes the row).
@@ -304,7 +307,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
                 try delete.run()
             } else {
                 try upsert.bind(profile, at: 1)
-                try upsert.bind(state.json.serializedBytes, at: 2)
+                try upsert.bind(state.json(plan: plan).serializedBytes, at: 2)
                 try upsert.run()
             }
         }
@@ -322,8 +325,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     /// The record as an event for rules, or `nil` when it is not one (no name, or no active audience
     /// asks about its name).
     static func event(of record: StoredRecordReference, document: JSONNode, plan: StreamingPlan) -> AudienceEvent? {
-        guard let name = record.record.eventName, !plan.atoms(for: name).isEmpty || !plan.sequences(for: name).isEmpty
-        else { return nil }
+        guard let name = record.record.eventName, plan.asksAbout(name) else { return nil }
         return event(of: record.record, sequence: record.sequence, document: document)
     }
 

@@ -44,19 +44,31 @@ public struct AudienceDependencyError: Error, Sendable, Equatable, CustomStringC
     }
 }
 
-/// The active audiences arranged for streaming: which atoms and sequences each event name feeds,
+/// The active audiences arranged for streaming: every distinct atom and sequence numbered once,
+/// each rule compiled to refer to them by number, which atoms and sequences each event name feeds,
 /// which audiences a change can affect, and an order in which every audience comes after the
 /// audiences it refers to.
+///
+/// Numbers are only valid for one plan; streaming state is stored under the atoms' and sequences'
+/// keys (their canonical text) and numbered again when read with another plan.
 public struct StreamingPlan: Sendable {
     /// Every audience, each after those it refers to.
     public let ordered: [AudienceDefinition]
-    /// The keys of every atom any audience asks about.
-    public let atomKeys: Set<String>
-    /// The keys of every sequence any audience asks about.
-    public let sequenceKeys: Set<String>
+    /// The rules of `ordered`, compiled.
+    public let compiled: [CompiledRule]
+    /// Every distinct atom, by number.
+    public let atoms: [EventAtom]
+    /// The key of each atom, by number.
+    public let atomKeys: [String]
+    /// Every distinct sequence, by number.
+    public let sequences: [SequenceCondition]
+    /// The key of each sequence, by number.
+    public let sequenceKeys: [String]
 
-    private let atomsByEvent: [String: [EventAtom]]
-    private let sequencesByEvent: [String: [SequenceCondition]]
+    let atomNumbers: [String: Int]
+    let sequenceNumbers: [String: Int]
+    private let atomsByEvent: [String: [Int]]
+    private let sequencesByEvent: [String: [Int]]
     private let position: [Int64: Int]
     private let byEvent: [String: Set<Int>]
     private let readingAttributes: Set<Int>
@@ -70,10 +82,10 @@ public struct StreamingPlan: Sendable {
     ///
     /// - Throws: `AudienceDependencyError` when an audience refers to one that is not in the set,
     ///   or audiences refer to each other in a circle.
+    /// - Complexity: O(total size of the rules), with one canonical text per distinct atom.
     public init(audiences: [AudienceDefinition]) throws(AudienceDependencyError) {
         ordered = try Self.dependencyOrder(audiences)
-        var atomsByEvent: [String: Set<EventAtom>] = [:]
-        var sequencesByEvent: [String: Set<SequenceCondition>] = [:]
+        var numbering = Numbering()
         var position: [Int64: Int] = [:]
         var byEvent: [String: Set<Int>] = [:]
         var attributes: Set<Int> = []
@@ -82,20 +94,18 @@ public struct StreamingPlan: Sendable {
         var consent: Set<Int> = []
         var sliding: Set<Int> = []
         var dependents: [Int: Set<Int>] = [:]
+        var compiled: [CompiledRule] = []
         let index = Dictionary(ordered.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         for (offset, audience) in ordered.enumerated() {
             position[audience.id] = offset
             let rule = audience.rule
+            compiled.append(numbering.compile(rule))
             for atom in rule.eventAtoms {
-                atomsByEvent[atom.event, default: []].insert(atom)
                 byEvent[atom.event, default: []].insert(offset)
                 if atom.slides { sliding.insert(offset) }
             }
             for sequence in rule.sequences {
-                for step in sequence.steps {
-                    sequencesByEvent[step.event, default: []].insert(sequence)
-                    byEvent[step.event, default: []].insert(offset)
-                }
+                for step in sequence.steps { byEvent[step.event, default: []].insert(offset) }
             }
             for path in rule.referencedAttributes {
                 if path.hasPrefix("computed.") { computed.insert(offset) } else { attributes.insert(offset) }
@@ -108,10 +118,20 @@ public struct StreamingPlan: Sendable {
                 if let dependency = index[name] { dependents[dependency, default: []].insert(offset) }
             }
         }
-        self.atomsByEvent = atomsByEvent.mapValues(Array.init)
-        self.sequencesByEvent = sequencesByEvent.mapValues(Array.init)
-        atomKeys = Set(atomsByEvent.values.flatMap { $0.map(\.key) })
-        sequenceKeys = Set(sequencesByEvent.values.flatMap { $0.map(\.key) })
+        self.compiled = compiled
+        atoms = numbering.atoms
+        atomKeys = numbering.atoms.map(\.key)
+        sequences = numbering.sequences
+        sequenceKeys = numbering.sequences.map(\.key)
+        atomNumbers = Dictionary(atomKeys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        sequenceNumbers = Dictionary(
+            sequenceKeys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        atomsByEvent = Dictionary(grouping: atoms.indices, by: { numbering.atoms[$0].event })
+        var sequencesByEvent: [String: [Int]] = [:]
+        for (number, sequence) in numbering.sequences.enumerated() {
+            for name in Set(sequence.steps.map(\.event)) { sequencesByEvent[name, default: []].append(number) }
+        }
+        self.sequencesByEvent = sequencesByEvent
         self.position = position
         self.byEvent = byEvent
         readingAttributes = attributes
@@ -122,11 +142,20 @@ public struct StreamingPlan: Sendable {
         self.dependents = dependents
     }
 
-    /// The atoms an event of this name can count into.
-    public func atoms(for event: String) -> [EventAtom] { atomsByEvent[event] ?? [] }
+    /// The numbers of the atoms an event of this name can count into.
+    public func atoms(for event: String) -> [Int] { atomsByEvent[event] ?? [] }
 
-    /// The sequences an event of this name can advance.
-    public func sequences(for event: String) -> [SequenceCondition] { sequencesByEvent[event] ?? [] }
+    /// The numbers of the sequences an event of this name can advance.
+    public func sequences(for event: String) -> [Int] { sequencesByEvent[event] ?? [] }
+
+    /// Whether any atom or sequence asks about events of this name.
+    public func asksAbout(_ event: String) -> Bool { atomsByEvent[event] != nil || sequencesByEvent[event] != nil }
+
+    /// The number of the atom with this key, if the plan has it.
+    public func atomNumber(_ key: String) -> Int? { atomNumbers[key] }
+
+    /// The number of the sequence with this key, if the plan has it.
+    public func sequenceNumber(_ key: String) -> Int? { sequenceNumbers[key] }
 
     /// What changed about a profile, to choose the audiences to evaluate again.
     public struct Change: Sendable {
@@ -149,11 +178,12 @@ public struct StreamingPlan: Sendable {
         public init() {}
     }
 
-    /// The audiences a change can affect, and those that refer to them, in dependency order.
+    /// The positions in `ordered` of the audiences a change can affect, and of those that refer to
+    /// them, in dependency order.
     ///
     /// - Complexity: O(a log a) in the number of audiences affected.
-    public func affected(by change: Change) -> [AudienceDefinition] {
-        if change.everything { return ordered }
+    public func affected(by change: Change) -> [Int] {
+        if change.everything { return Array(ordered.indices) }
         var chosen: Set<Int> = []
         for name in change.events { chosen.formUnion(byEvent[name] ?? []) }
         if change.attributes { chosen.formUnion(readingAttributes) }
@@ -167,18 +197,12 @@ public struct StreamingPlan: Sendable {
                 pending.append(dependent)
             }
         }
-        return chosen.sorted().map { ordered[$0] }
+        return chosen.sorted()
     }
 
-    /// Every atom any audience asks about.
-    public var allAtoms: [EventAtom] { atomsByEvent.values.flatMap { $0 } }
-
-    /// Every sequence any audience asks about.
-    public var allSequences: [SequenceCondition] { Array(Set(sequencesByEvent.values.flatMap { $0 })) }
-
-    /// The audiences with the given ids and every audience that refers to them, directly or through
-    /// others, in dependency order.
-    public func including(dependentsOf ids: Set<Int64>) -> [AudienceDefinition] {
+    /// The positions in `ordered` of the audiences with the given ids and of every audience that
+    /// refers to them, directly or through others, in dependency order.
+    public func including(dependentsOf ids: Set<Int64>) -> [Int] {
         var chosen = Set(ids.compactMap { position[$0] })
         var pending = Array(chosen)
         while let next = pending.popLast() {
@@ -186,7 +210,7 @@ public struct StreamingPlan: Sendable {
                 pending.append(dependent)
             }
         }
-        return chosen.sorted().map { ordered[$0] }
+        return chosen.sorted()
     }
 
     /// Whether any audience reads merged attributes, so the caller knows whether to merge them.

@@ -1,15 +1,15 @@
 public import TesseraCore
 
 extension StreamingState {
-    /// The stored form:
+    /// The stored form, under the keys of `plan`'s atoms and sequences:
     ///
     ///     {"fixed": {"KEY": [count, numericCount, sum, min, max]},
     ///      "sliding": {"KEY": {"window": ms, "events": [[time, number], …]}},
     ///      "sequences": {"KEY": true | [[[time, sequence], …] per step]}}
-    public var json: JSONValue {
+    public func json(plan: StreamingPlan) -> JSONValue {
         var fixed: [String: JSONValue] = [:]
         for (key, totals) in self.fixed {
-            fixed[key] = [
+            fixed[plan.atomKeys[key]] = [
                 .int(totals.count), .int(totals.numericCount), .double(totals.sum),
                 totals.minimum.map(JSONValue.double) ?? .null, totals.maximum.map(JSONValue.double) ?? .null,
             ]
@@ -19,14 +19,14 @@ extension StreamingState {
             let events = window.events.map { event -> JSONValue in
                 [.int(event.time.milliseconds), event.number.map(JSONValue.double) ?? .null]
             }
-            sliding[key] = ["window": .int(window.milliseconds), "events": .array(events)]
+            sliding[plan.atomKeys[key]] = ["window": .int(window.milliseconds), "events": .array(events)]
         }
         var sequences: [String: JSONValue] = [:]
         for (key, progress) in self.sequences {
             switch progress {
-            case .completed: sequences[key] = true
+            case .completed: sequences[plan.sequenceKeys[key]] = true
             case .pending(let steps):
-                sequences[key] = .array(
+                sequences[plan.sequenceKeys[key]] = .array(
                     steps.map { marks in
                         .array(marks.map { [.int($0.time.milliseconds), .int($0.sequence)] })
                     })
@@ -35,12 +35,14 @@ extension StreamingState {
         return ["fixed": .object(fixed), "sliding": .object(sliding), "sequences": .object(sequences)]
     }
 
-    /// Reads the stored form `json` writes.
+    /// Reads the stored form `json(plan:)` writes, numbered by `plan`; what `plan` does not ask
+    /// about any more is left out.
     ///
     /// - Throws: `StreamingStateError` naming the first member that is not as written.
-    public init(json: JSONValue) throws(StreamingStateError) {
+    public init(json: JSONValue, plan: StreamingPlan) throws(StreamingStateError) {
         self.init()
         for (key, value) in json["fixed"]?.objectValue ?? [:] {
+            guard let number = plan.atomNumber(key) else { continue }
             guard let parts = value.arrayValue, parts.count == 5, let count = parts[0].intValue,
                 let numericCount = parts[1].intValue, let sum = parts[2].doubleValue
             else { throw StreamingStateError(member: "fixed.\(key)") }
@@ -50,9 +52,10 @@ extension StreamingState {
             totals.sum = sum
             totals.minimum = parts[3].doubleValue
             totals.maximum = parts[4].doubleValue
-            fixed[key] = totals
+            fixed[number] = totals
         }
         for (key, value) in json["sliding"]?.objectValue ?? [:] {
+            guard let number = plan.atomNumber(key) else { continue }
             guard let milliseconds = value["window"]?.intValue, let events = value["events"]?.arrayValue else {
                 throw StreamingStateError(member: "sliding.\(key)")
             }
@@ -61,11 +64,12 @@ extension StreamingState {
                 guard let time = event[0]?.intValue else { throw StreamingStateError(member: "sliding.\(key)") }
                 window.events.append(Recent(time: Timestamp(milliseconds: time), number: event[1]?.doubleValue))
             }
-            sliding[key] = window
+            sliding[number] = window
         }
         for (key, value) in json["sequences"]?.objectValue ?? [:] {
+            guard let number = plan.sequenceNumber(key) else { continue }
             if value == true {
-                sequences[key] = .completed
+                sequences[number] = .completed
                 continue
             }
             guard let steps = value.arrayValue else { throw StreamingStateError(member: "sequences.\(key)") }
@@ -80,7 +84,7 @@ extension StreamingState {
                 }
                 marks.append(stepMarks)
             }
-            sequences[key] = .pending(marks)
+            sequences[number] = .pending(marks)
         }
     }
 }

@@ -3,6 +3,9 @@ public import TesseraCore
 /// A profile's incremental event state: just enough to answer every atom and sequence of the
 /// active audiences without reading its events again.
 ///
+/// In memory it is keyed by the numbers of one `StreamingPlan`; it is stored under the atoms' and
+/// sequences' keys (see `json(plan:)`), so it survives changes of the plan.
+///
 /// - An atom with a fixed window (all time, `between`, `before`, `after`) keeps running totals:
 ///   whether an event counts depends only on its own time, so it is decided once, on arrival.
 /// - An atom with a `within` window keeps its matching events still inside the window (time and the
@@ -10,7 +13,7 @@ public import TesseraCore
 /// - A sequence keeps the marks of each step's matching events until some chain completes it, and
 ///   then only that fact: a completed sequence stays complete. At most `stepLimit` marks are kept
 ///   per step (the earliest, which are the ones a chain starts from).
-public struct StreamingState: EventHistory, Sendable, Equatable {
+public struct StreamingState: Sendable, Equatable {
     /// The most marks kept per sequence step.
     public static let stepLimit = 1_000
 
@@ -32,9 +35,9 @@ public struct StreamingState: EventHistory, Sendable, Equatable {
         case pending([[EventMark]])
     }
 
-    var fixed: [String: AtomTotals] = [:]
-    var sliding: [String: Window] = [:]
-    var sequences: [String: Progress] = [:]
+    var fixed: [Int: AtomTotals] = [:]
+    var sliding: [Int: Window] = [:]
+    var sequences: [Int: Progress] = [:]
 
     /// An empty state: no events seen.
     public init() {}
@@ -44,19 +47,22 @@ public struct StreamingState: EventHistory, Sendable, Equatable {
 
     // MARK: - Answering rules
 
-    public func totals(of atom: EventAtom, at now: Timestamp) -> AtomTotals {
-        guard case .within = atom.window else { return fixed[atom.key] ?? AtomTotals() }
+    /// The totals of atom `number` of `plan` at `now`.
+    public func totals(ofAtom number: Int, plan: StreamingPlan, at now: Timestamp) -> AtomTotals {
+        let atom = plan.atoms[number]
+        guard case .within = atom.window else { return fixed[number] ?? AtomTotals() }
         var totals = AtomTotals()
-        for event in sliding[atom.key]?.events ?? [] where atom.window.contains(event.time, at: now) {
+        for event in sliding[number]?.events ?? [] where atom.window.contains(event.time, at: now) {
             totals.add(event.number)
         }
         return totals
     }
 
-    public func completes(_ sequence: SequenceCondition) -> Bool {
-        switch sequences[sequence.key] {
+    /// Whether sequence `number` of `plan` is complete.
+    public func completes(sequence number: Int, plan: StreamingPlan) -> Bool {
+        switch sequences[number] {
         case .completed: return true
-        case .pending(let marks): return sequence.completingChain(marks) != nil
+        case .pending(let marks): return plan.sequences[number].completingChain(marks) != nil
         case nil: return false
         }
     }
@@ -68,42 +74,42 @@ public struct StreamingState: EventHistory, Sendable, Equatable {
     /// - Returns: whether the state changed.
     @discardableResult
     public mutating func observe(_ event: AudienceEvent, plan: StreamingPlan, at now: Timestamp) -> Bool {
-        observe(event, atoms: plan.atoms(for: event.name), sequences: plan.sequences(for: event.name), at: now)
+        observe(
+            event, atoms: plan.atoms(for: event.name), sequences: plan.sequences(for: event.name), plan: plan, at: now)
     }
 
-    /// Counts one event into those of `atoms` and `sequences` it matches.
+    /// Counts one event into those of the numbered atoms and sequences of `plan` it matches.
     ///
     /// - Returns: whether the state changed.
     @discardableResult
     public mutating func observe(
-        _ event: AudienceEvent, atoms: [EventAtom], sequences: [SequenceCondition], at now: Timestamp
+        _ event: AudienceEvent, atoms: [Int], sequences: [Int], plan: StreamingPlan, at now: Timestamp
     ) -> Bool {
         var changed = false
-        for atom in atoms where atom.matches(event) {
-            let number = atom.field.flatMap { event.field($0) }.flatMap(AudienceFacts.number(of:))
-            switch atom.window {
-            case .within(let duration):
-                guard atom.window.contains(event.time, at: now) else { continue }
-                var window = sliding[atom.key] ?? Window(milliseconds: duration.milliseconds)
+        for number in atoms {
+            let atom = plan.atoms[number]
+            guard atom.matches(event), atom.window.contains(event.time, at: now) else { continue }
+            let value = atom.field.flatMap { event.field($0) }.flatMap(AudienceFacts.number(of:))
+            if case .within(let duration) = atom.window {
+                var window = sliding[number] ?? Window(milliseconds: duration.milliseconds)
                 let index = window.events.firstIndex { $0.time > event.time } ?? window.events.count
-                window.events.insert(Recent(time: event.time, number: number), at: index)
-                sliding[atom.key] = window
-            default:
-                guard atom.window.contains(event.time, at: now) else { continue }
-                fixed[atom.key, default: AtomTotals()].add(number)
+                window.events.insert(Recent(time: event.time, number: value), at: index)
+                sliding[number] = window
+            } else {
+                fixed[number, default: AtomTotals()].add(value)
             }
             changed = true
         }
-        for sequence in sequences where sequence.steps.contains(where: { $0.event == event.name }) {
-            changed = observe(event, in: sequence) || changed
+        for number in sequences {
+            changed = observe(event, inSequence: number, plan: plan) || changed
         }
         return changed
     }
 
-    private mutating func observe(_ event: AudienceEvent, in sequence: SequenceCondition) -> Bool {
-        let key = sequence.key
-        if case .completed = sequences[key] { return false }
-        guard case .pending(var marks) = sequences[key] ?? .pending(sequence.steps.map { _ in [] }) else {
+    private mutating func observe(_ event: AudienceEvent, inSequence number: Int, plan: StreamingPlan) -> Bool {
+        let sequence = plan.sequences[number]
+        if case .completed = sequences[number] { return false }
+        guard case .pending(var marks) = sequences[number] ?? .pending(sequence.steps.map { _ in [] }) else {
             return false
         }
         let mark = EventMark(time: event.time, sequence: event.sequence)
@@ -116,7 +122,7 @@ public struct StreamingState: EventHistory, Sendable, Equatable {
             changed = true
         }
         guard changed else { return false }
-        sequences[key] = sequence.completingChain(marks) != nil ? .completed : .pending(marks)
+        sequences[number] = sequence.completingChain(marks) != nil ? .completed : .pending(marks)
         return true
     }
 
@@ -168,10 +174,21 @@ public struct StreamingState: EventHistory, Sendable, Equatable {
         }
     }
 
-    /// Forgets atoms and sequences no active audience asks about any more.
-    public mutating func retain(only plan: StreamingPlan) {
-        fixed = fixed.filter { plan.atomKeys.contains($0.key) }
-        sliding = sliding.filter { plan.atomKeys.contains($0.key) }
-        sequences = sequences.filter { plan.sequenceKeys.contains($0.key) }
+    /// The state as an `EventHistory` that answers by atom and sequence, for comparing with other
+    /// histories; an atom or sequence the plan does not number answers as if no event matched.
+    public func history(plan: StreamingPlan) -> some EventHistory { PlannedHistory(state: self, plan: plan) }
+}
+
+/// A streaming state read through the keys of its plan.
+struct PlannedHistory: EventHistory {
+    let state: StreamingState
+    let plan: StreamingPlan
+
+    func totals(of atom: EventAtom, at now: Timestamp) -> AtomTotals {
+        plan.atomNumber(atom.key).map { state.totals(ofAtom: $0, plan: plan, at: now) } ?? AtomTotals()
+    }
+
+    func completes(_ sequence: SequenceCondition) -> Bool {
+        plan.sequenceNumber(sequence.key).map { state.completes(sequence: $0, plan: plan) } ?? false
     }
 }

@@ -1,0 +1,72 @@
+public import TesseraCore
+
+/// A rule whose event questions refer to the numbered atoms and sequences of a `StreamingPlan`,
+/// so that streaming evaluation reads a profile's state by number instead of by key.
+public indirect enum CompiledRule: Sendable {
+    case and([CompiledRule])
+    case or([CompiledRule])
+    case not(CompiledRule)
+    case attribute(AttributeCondition)
+    case identity(namespace: String)
+    case event(atom: Int, quantifier: EventQuantifier)
+    case aggregate(atom: Int, condition: AggregateCondition)
+    case sequence(Int)
+    case audience(name: String)
+    case consent(ConsentCondition)
+
+    /// Whether the rule holds for a profile whose events are summed up in `state` (built with the
+    /// same plan), with the rest of `facts`, at `now`; the same answer as `AudienceEvaluator.holds`.
+    public func holds(for facts: ProfileFacts, state: StreamingState, plan: StreamingPlan, at now: Timestamp) -> Bool {
+        switch self {
+        case .and(let children): return children.allSatisfy { $0.holds(for: facts, state: state, plan: plan, at: now) }
+        case .or(let children): return children.contains { $0.holds(for: facts, state: state, plan: plan, at: now) }
+        case .not(let child): return !child.holds(for: facts, state: state, plan: plan, at: now)
+        case .attribute(let condition): return condition.test.matches(facts.value(of: condition))
+        case .identity(let namespace): return facts.identityNamespaces.contains(namespace)
+        case .event(let atom, let quantifier):
+            return quantifier.isSatisfied(by: state.totals(ofAtom: atom, plan: plan, at: now).count)
+        case .aggregate(let atom, let condition):
+            return condition.isSatisfied(by: state.totals(ofAtom: atom, plan: plan, at: now))
+        case .sequence(let number): return state.completes(sequence: number, plan: plan)
+        case .audience(let name): return facts.memberships.contains(name)
+        case .consent(let condition): return facts.answer(for: condition) == condition.answer
+        }
+    }
+}
+
+/// Numbers distinct atoms and sequences while compiling rules.
+struct Numbering {
+    var atoms: [EventAtom] = []
+    var sequences: [SequenceCondition] = []
+    private var atomNumbers: [EventAtom: Int] = [:]
+    private var sequenceNumbers: [SequenceCondition: Int] = [:]
+
+    mutating func compile(_ rule: AudienceRule) -> CompiledRule {
+        switch rule {
+        case .and(let children): return .and(children.map { compile($0) })
+        case .or(let children): return .or(children.map { compile($0) })
+        case .not(let child): return .not(compile(child))
+        case .attribute(let condition): return .attribute(condition)
+        case .identity(let namespace): return .identity(namespace: namespace)
+        case .event(let condition): return .event(atom: number(condition.atom), quantifier: condition.quantifier)
+        case .aggregate(let condition): return .aggregate(atom: number(condition.atom), condition: condition)
+        case .sequence(let condition): return .sequence(number(condition))
+        case .audience(let name): return .audience(name: name)
+        case .consent(let condition): return .consent(condition)
+        }
+    }
+
+    private mutating func number(_ atom: EventAtom) -> Int {
+        if let known = atomNumbers[atom] { return known }
+        atoms.append(atom)
+        atomNumbers[atom] = atoms.count - 1
+        return atoms.count - 1
+    }
+
+    private mutating func number(_ sequence: SequenceCondition) -> Int {
+        if let known = sequenceNumbers[sequence] { return known }
+        sequences.append(sequence)
+        sequenceNumbers[sequence] = sequences.count - 1
+        return sequences.count - 1
+    }
+}
