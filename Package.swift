@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "SegmentationTests", dependencies: ["Segmentation", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "AudiencesTests", dependencies: ["Audiences", "JSONParsing", "TesseraTesting"], swiftSettings: swiftSettings),
+            name: "AudiencesTests", dependencies: ["Audiences", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProfilesTests", dependencies: ["Profiles", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(

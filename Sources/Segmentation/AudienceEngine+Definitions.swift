@@ -91,7 +91,7 @@ extension AudienceEngine {
             }
             var definitions = self.definitions
             definitions[id] = nil
-            try self.install(definitions)
+            try self.install(definitions, in: connection)
         }
     }
 
@@ -125,7 +125,7 @@ extension AudienceEngine {
     ) throws {
         let before = plan
         do {
-            try install(definitions)
+            try install(definitions, in: connection)
         } catch let error as AudienceDependencyError {
             throw AudienceError.dependency(error)
         }
@@ -166,7 +166,6 @@ extension AudienceEngine {
             try select.bind(name, at: index + 1)
         }
         let parser = JSONParser()
-        var touched: Set<Int64> = []
         while try select.step() {
             let profile = select.int64(at: 0)
             let stored = Store.event(from: select, offset: 1)
@@ -176,9 +175,9 @@ extension AudienceEngine {
             var state = try self.state(of: profile, in: connection)
             state.observe(event, atoms: atomsByName[event.name] ?? [], sequences: sequences, plan: plan, at: now)
             states[profile] = state
-            touched.insert(profile)
+            changedStates.insert(profile)
         }
-        try saveStates(touched, in: connection)
+        try saveChangedStates(in: connection)
     }
 
     /// Evaluates the chosen audiences, and those that refer to them, for every profile; writes
@@ -191,7 +190,10 @@ extension AudienceEngine {
         for profile in profiles.profileIDs {
             guard let view = try profiles.view(of: profile, in: connection) else { continue }
             var state = try self.state(of: profile, in: connection)
-            state.prune(at: now)
+            if state.prune(at: now) {
+                states[profile] = state
+                changedStates.insert(profile)
+            }
             let current = try memberships(of: profile, in: connection)
             var facts = ProfileFacts(
                 attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
@@ -215,6 +217,7 @@ extension AudienceEngine {
             }
             try schedule(profile, due: plan.hasSlidingWindows ? state.nextExpiry(after: now) : nil, in: connection)
         }
+        try saveChangedStates(in: connection)
         return (entered, exited)
     }
 

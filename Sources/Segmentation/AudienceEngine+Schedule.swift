@@ -19,13 +19,11 @@ extension AudienceEngine {
             let due = try select.query { ($0.int64(at: 0), Timestamp(milliseconds: $0.int64(at: 1))) }
             var change = StreamingPlan.Change()
             change.time = true
-            var evaluated: Set<Int64> = []
             for (profile, time) in due {
                 try self.schedule(profile, due: nil, in: connection)
                 try self.evaluate(profile, change: change, at: time, cause: "time", in: connection)
-                evaluated.insert(profile)
             }
-            try self.saveStates(evaluated, in: connection)
+            try self.saveChangedStates(in: connection)
             return due.count
         }
     }

@@ -27,7 +27,11 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
 
     var definitions: [Int64: AudienceDefinition] = [:]
     var plan: StreamingPlan
+    /// The stored ids of the plan's atoms and sequences.
+    var keys = StoredKeys(atomIDs: [], sequenceIDs: [])
     var states: [Int64: StreamingState] = [:]
+    /// Profiles whose cached state changed in the current transaction and must be written.
+    var changedStates: Set<Int64> = []
     private var loaded = false
     private var generation: Int64 = 0
     /// Per profile: what changed in the current transaction, and the record that changed it last.
@@ -54,13 +58,14 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         if loaded, (try? SegmentationSchema.generation(in: connection)) == generation { return }
         try SegmentationSchema.create(in: connection)
         states.removeAll()
+        changedStates.removeAll()
         pending.removeAll()
         let select = try connection.prepare("SELECT id, name, rule FROM audiences", cached: false)
         var definitions: [Int64: AudienceDefinition] = [:]
         for (id, name, text) in try select.query({ ($0.int64(at: 0), $0.string(at: 1), $0.string(at: 2)) }) {
             definitions[id] = AudienceDefinition(id: id, name: name, rule: try AudienceParser.parse(text))
         }
-        try install(definitions)
+        try install(definitions, in: connection)
         generation = try SegmentationSchema.generation(in: connection)
         loaded = true
     }
@@ -72,9 +77,13 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         try SegmentationSchema.setGeneration(generation, in: connection)
     }
 
-    /// Makes `definitions` the active audiences.
-    func install(_ definitions: [Int64: AudienceDefinition]) throws {
+    /// Makes `definitions` the active audiences, giving stored ids to atoms and sequences new to
+    /// the store.
+    func install(_ definitions: [Int64: AudienceDefinition], in connection: SQLiteConnection) throws {
         plan = try StreamingPlan(audiences: Array(definitions.values))
+        keys = StoredKeys(
+            atomIDs: try SegmentationSchema.ids(of: plan.atomKeys, in: connection),
+            sequenceIDs: try SegmentationSchema.ids(of: plan.sequenceKeys, in: connection))
         self.definitions = definitions
         // Cached states are numbered by the previous plan; the store holds them all by key.
         states.removeAll()
@@ -93,7 +102,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         entry.change.events.insert(event.name)
         try load(in: connection)
         var state = try self.state(of: profile, in: connection)
-        if state.observe(event, plan: plan, at: clock.now()) { states[profile] = state }
+        if state.observe(event, plan: plan, at: clock.now()) {
+            states[profile] = state
+            changedStates.insert(profile)
+        }
     }
 
     public func finished(_ changes: ProfileChanges, engine: ProfileEngine, in connection: SQLiteConnection) throws {
@@ -105,6 +117,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         }
         for profile in changes.rebuilt {
             states[profile] = try rebuiltState(of: profile, at: now, in: connection)
+            changedStates.insert(profile)
         }
         var profilesToEvaluate = changes.touched.union(changes.rebuilt)
         profilesToEvaluate.formUnion(changes.merged.map(\.into))
@@ -121,7 +134,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
                 ? "split" : pending[profile]?.record.map { "record \($0)" } ?? "change"
             try evaluate(profile, change: change, at: now, cause: cause, in: connection)
         }
-        try saveStates(profilesToEvaluate, in: connection)
+        try saveChangedStates(in: connection)
         trimCache()
     }
 
@@ -136,8 +149,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         let positions = plan.affected(by: change)
         guard !positions.isEmpty, let view = try profiles.view(of: profile, in: connection) else { return }
         var state = try self.state(of: profile, in: connection)
-        state.prune(at: now)
-        states[profile] = state
+        if state.prune(at: now) {
+            states[profile] = state
+            changedStates.insert(profile)
+        }
         let current = try memberships(of: profile, in: connection)
         var facts = ProfileFacts(
             attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
@@ -246,6 +261,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         survivor.absorb(try state(of: from, in: connection))
         states[into] = survivor
         states[from] = nil
+        changedStates.insert(into)
+        changedStates.remove(from)
         for (audience, membership) in try memberships(of: from, in: connection) where membership.status != .exited {
             try record(.exited, audience: audience, profile: from, at: now, cause: "merge into \(into)", in: connection)
         }
@@ -289,25 +306,32 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         let select = try connection.prepare("SELECT state FROM audience_state WHERE profile_id = ?1")
         try select.bind(profile, at: 1)
         guard let bytes = try select.queryFirst({ $0.blob(at: 0) }) else { return StreamingState() }
-        return try StreamingState(json: JSONValue(parsing: bytes), plan: plan)
+        do {
+            return try StreamingState(stored: bytes, keys: keys)
+        } catch {
+            // The events are the truth; a state that cannot be read is computed again from them.
+            logger.warning("unreadable audience state; rebuilding it from the profile's events")
+            return try rebuiltState(of: profile, at: clock.now(), in: connection)
+        }
     }
 
-    /// Writes the cached states of `profiles` (an empty state deletes the row).
-    func saveStates(_ profiles: Set<Int64>, in connection: SQLiteConnection) throws {
+    /// Writes the states that changed in this transaction (an empty state deletes the row).
+    func saveChangedStates(in connection: SQLiteConnection) throws {
+        defer { changedStates.removeAll() }
         let upsert = try connection.prepare(
             """
             INSERT INTO audience_state (profile_id, state) VALUES (?1, ?2)
             ON CONFLICT (profile_id) DO UPDATE SET state = excluded.state
             """)
         let delete = try connection.prepare("DELETE FROM audience_state WHERE profile_id = ?1")
-        for profile in profiles {
+        for profile in changedStates {
             guard let state = states[profile] else { continue }
             if state.isEmpty {
                 try delete.bind(profile, at: 1)
                 try delete.run()
             } else {
                 try upsert.bind(profile, at: 1)
-                try upsert.bind(state.json(plan: plan).serializedBytes, at: 2)
+                try upsert.bind(state.encoded(keys: keys), at: 2)
                 try upsert.run()
             }
         }

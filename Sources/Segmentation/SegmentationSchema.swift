@@ -1,7 +1,8 @@
 import Storage
 
 /// The tables of audiences: definitions, current membership, its history, each profile's streaming
-/// state, the moments profiles are due to be evaluated again, and the engine's transaction count.
+/// state (naming atoms and sequences by the ids `audience_keys` gives their canonical text), the
+/// moments profiles are due to be evaluated again, and the engine's transaction count.
 enum SegmentationSchema {
     static let statements = [
         """
@@ -45,6 +46,12 @@ enum SegmentationSchema {
         )
         """,
         """
+        CREATE TABLE IF NOT EXISTS audience_keys (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE
+        )
+        """,
+        """
         CREATE TABLE IF NOT EXISTS audience_schedule (
             profile_id INTEGER PRIMARY KEY,
             due INTEGER NOT NULL
@@ -63,6 +70,19 @@ enum SegmentationSchema {
     static func create(in connection: SQLiteConnection) throws {
         for statement in statements {
             try connection.execute(statement)
+        }
+    }
+
+    /// The stored ids of `keys`, giving new ones to keys seen for the first time.
+    static func ids(of keys: [String], in connection: SQLiteConnection) throws -> [Int64] {
+        let upsert = try connection.prepare(
+            """
+            INSERT INTO audience_keys (key) VALUES (?1)
+            ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id
+            """)
+        return try keys.map { key in
+            try upsert.bind(key, at: 1)
+            return try upsert.queryFirst { $0.int64(at: 0) } ?? 0
         }
     }
 

@@ -3,8 +3,8 @@ public import TesseraCore
 /// A profile's incremental event state: just enough to answer every atom and sequence of the
 /// active audiences without reading its events again.
 ///
-/// In memory it is keyed by the numbers of one `StreamingPlan`; it is stored under the atoms' and
-/// sequences' keys (see `json(plan:)`), so it survives changes of the plan.
+/// In memory it is keyed by the numbers of one `StreamingPlan`; it is stored under ids the store
+/// gives the atoms' and sequences' keys (see `encoded(keys:)`), so it survives changes of the plan.
 ///
 /// - An atom with a fixed window (all time, `between`, `before`, `after`) keeps running totals:
 ///   whether an event counts depends only on its own time, so it is decided once, on arrival.
@@ -129,14 +129,20 @@ public struct StreamingState: Sendable, Equatable {
     // MARK: - Time passing
 
     /// Drops the events that sliding windows no longer count at `now`.
-    public mutating func prune(at now: Timestamp) {
+    ///
+    /// - Returns: whether any was dropped.
+    @discardableResult
+    public mutating func prune(at now: Timestamp) -> Bool {
+        var changed = false
         for (key, var window) in sliding {
             let cutoff = now.milliseconds - window.milliseconds
             let kept = window.events.drop { $0.time.milliseconds <= cutoff }
             guard kept.count != window.events.count else { continue }
             window.events = Array(kept)
             sliding[key] = window.events.isEmpty ? nil : window
+            changed = true
         }
+        return changed
     }
 
     /// The next moment after `now` at which a sliding window stops counting an event, or `nil`.

@@ -1,5 +1,4 @@
 import Audiences
-import JSONParsing
 import TesseraCore
 import Testing
 
@@ -11,6 +10,9 @@ import Testing
         let rules = (0..<8).map { _ in random.rule() }
         let definitions = rules.enumerated().map { AudienceDefinition(id: Int64($0), name: "r\($0)", rule: $1) }
         let plan = try StreamingPlan(audiences: definitions)
+        let keys = StoredKeys(
+            atomIDs: plan.atoms.indices.map { Int64($0 * 3 + 1) },
+            sequenceIDs: plan.sequences.indices.map { Int64($0 + 7) })
         let profile = random.profile()
         var state = StreamingState()
         var seen: [AudienceEvent] = []
@@ -22,7 +24,7 @@ import Testing
             guard random.chance(40) else { continue }
             now = now.adding(milliseconds: random.number(0...90) * 60_000)
             state.prune(at: now)
-            state = try StreamingState(json: JSONValue(parsing: state.json(plan: plan).serializedBytes), plan: plan)
+            state = try StreamingState(stored: state.encoded(keys: keys), keys: keys)
             let streaming = ProfileFacts(
                 attributes: profile.attributes, identityNamespaces: profile.identities, consent: profile.consent,
                 history: state.history(plan: plan))
