@@ -1,6 +1,7 @@
 import Audiences
 import JSONParsing
 public import Storage
+public import Synchronization
 public import TesseraCore
 public import Unification
 
@@ -30,6 +31,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     /// The stored ids of the plan's atoms and sequences.
     var keys = StoredKeys(atomIDs: [], sequenceIDs: [])
     var states: [Int64: StreamingState] = [:]
+    /// Memberships by profile, then audience id, as the store holds them (exited ones included).
+    var membershipCache: [Int64: [Int64: Membership]] = [:]
     /// Profiles whose cached state changed in the current transaction and must be written.
     var changedStates: Set<Int64> = []
     private var loaded = false
@@ -38,6 +41,28 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     private var pending: [Int64: (change: StreamingPlan.Change, record: Int64?)] = [:]
     /// How many profiles' streaming state the writer keeps decoded between commits.
     public var cachedStates = 100_000
+    /// Work done while records commit, for metrics and benchmarks.
+    public let statistics = Statistics()
+
+    /// Counters of the engine's work inside commits; readable from any thread.
+    public final class Statistics: Sendable {
+        /// Records applied to profiles.
+        public let records = Atomic<Int>(0)
+        /// Rules evaluated for one profile.
+        public let evaluations = Atomic<Int>(0)
+        /// Nanoseconds spent in the engine while records commit (applying them and evaluating).
+        public let nanoseconds = Atomic<Int>(0)
+
+        func add(records: Int = 0, evaluations: Int = 0, since start: ContinuousClock.Instant) {
+            let elapsed = ContinuousClock.now - start
+            let nanoseconds =
+                Int(elapsed.components.seconds) * 1_000_000_000
+                + Int(elapsed.components.attoseconds / 1_000_000_000)
+            self.records.add(records, ordering: .relaxed)
+            self.evaluations.add(evaluations, ordering: .relaxed)
+            self.nanoseconds.add(nanoseconds, ordering: .relaxed)
+        }
+    }
 
     /// Creates the engine and makes itself the profile engine's observer.
     public init(
@@ -58,6 +83,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         if loaded, (try? SegmentationSchema.generation(in: connection)) == generation { return }
         try SegmentationSchema.create(in: connection)
         states.removeAll()
+        membershipCache.removeAll()
         changedStates.removeAll()
         pending.removeAll()
         let select = try connection.prepare("SELECT id, name, rule FROM audiences", cached: false)
@@ -85,8 +111,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             atomIDs: try SegmentationSchema.ids(of: plan.atomKeys, in: connection),
             sequenceIDs: try SegmentationSchema.ids(of: plan.sequenceKeys, in: connection))
         self.definitions = definitions
-        // Cached states are numbered by the previous plan; the store holds them all by key.
+        // Cached states are numbered by the previous plan, and memberships may name audiences that
+        // are gone; the store holds both.
         states.removeAll()
+        membershipCache.removeAll()
     }
 
     // MARK: - Profile observer
@@ -94,6 +122,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     public func applied(
         _ record: StoredRecordReference, document: JSONNode, to profile: Int64, in connection: SQLiteConnection
     ) throws {
+        let started = ContinuousClock.now
+        defer { statistics.add(records: 1, since: started) }
         var entry = pending[profile] ?? (StreamingPlan.Change(), nil)
         entry.record = record.sequence
         entry.change.computed = true
@@ -109,7 +139,11 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     }
 
     public func finished(_ changes: ProfileChanges, engine: ProfileEngine, in connection: SQLiteConnection) throws {
-        defer { pending.removeAll() }
+        let started = ContinuousClock.now
+        defer {
+            pending.removeAll()
+            statistics.add(since: started)
+        }
         try begin(in: connection)
         let now = clock.now()
         for (from, into) in changes.merged {
@@ -126,9 +160,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             change.computed = true
             change.attributes = changes.attributesChanged.contains(profile)
             change.identities = changes.identitiesChanged.contains(profile)
-            change.everything =
-                changes.created.contains(profile) || changes.rebuilt.contains(profile)
-                || changes.merged.contains { $0.into == profile }
+            change.created = changes.created.contains(profile)
+            change.everything = changes.rebuilt.contains(profile) || changes.merged.contains { $0.into == profile }
             let cause =
                 changes.rebuilt.contains(profile)
                 ? "split" : pending[profile]?.record.map { "record \($0)" } ?? "change"
@@ -147,7 +180,12 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         in connection: SQLiteConnection
     ) throws {
         let positions = plan.affected(by: change)
-        guard !positions.isEmpty, let view = try profiles.view(of: profile, in: connection) else { return }
+        guard !positions.isEmpty else { return }
+        let reads = plan.reads(positions)
+        guard
+            let view = try profiles.view(
+                of: profile, attributes: reads.attributes, computed: reads.computed, in: connection)
+        else { return }
         var state = try self.state(of: profile, in: connection)
         if state.prune(at: now) {
             states[profile] = state
@@ -158,6 +196,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
             memberships: Set(current.filter { $0.value.status != .exited }.compactMap { definitions[$0.key]?.name }),
             history: state.history(plan: plan))
+        statistics.evaluations.add(positions.count, ordering: .relaxed)
         for position in positions {
             let audience = plan.ordered[position]
             let holds = plan.compiled[position].holds(for: facts, state: state, plan: plan, at: now)
@@ -202,6 +241,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         try history.bind(time.milliseconds, at: 4)
         try history.bind(cause, at: 5)
         try history.run()
+        guard membershipCache[profile] != nil else { return }
+        let entered = change == .realized ? time : membershipCache[profile]?[audience]?.enteredAt ?? time
+        membershipCache[profile]?[audience] = Membership(
+            audienceID: audience, profileID: profile, status: change, enteredAt: entered, updatedAt: time)
     }
 
     private func setStatus(
@@ -215,17 +258,23 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         try update.bind(status.rawValue, at: 3)
         try update.bind(time.milliseconds, at: 4)
         try update.run()
+        membershipCache[profile]?[audience]?.status = status
+        membershipCache[profile]?[audience]?.updatedAt = time
     }
 
     /// The profile's memberships by audience id, exited ones included.
     func memberships(of profile: Int64, in connection: SQLiteConnection) throws -> [Int64: Membership] {
+        if let cached = membershipCache[profile] { return cached }
         let select = try connection.prepare(
             """
             SELECT audience_id, profile_id, status, entered_at, updated_at FROM audience_members
             WHERE profile_id = ?1
             """)
         try select.bind(profile, at: 1)
-        return Dictionary(uniqueKeysWithValues: try select.query(Self.membership(from:)).map { ($0.audienceID, $0) })
+        let memberships = Dictionary(
+            uniqueKeysWithValues: try select.query(Self.membership(from:)).map { ($0.audienceID, $0) })
+        membershipCache[profile] = memberships
+        return memberships
     }
 
     static func membership(from row: SQLiteStatement) -> Membership {
@@ -338,9 +387,13 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     }
 
     private func trimCache() {
-        guard states.count > cachedStates else { return }
-        for profile in Array(states.keys.prefix(states.count / 4)) {
-            states[profile] = nil
+        if states.count > cachedStates {
+            for profile in Array(states.keys.prefix(states.count / 4)) { states[profile] = nil }
+        }
+        if membershipCache.count > cachedStates {
+            for profile in Array(membershipCache.keys.prefix(membershipCache.count / 4)) {
+                membershipCache[profile] = nil
+            }
         }
     }
 

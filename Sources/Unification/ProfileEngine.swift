@@ -110,17 +110,30 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     }
 
     /// A profile as rules read it, from the writer's cache or the store; `nil` for a profile that
-    /// does not exist. Call only on the writer thread (inside `Store.transaction` or an observer).
-    public func view(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileView? {
+    /// does not exist. Parts not asked for are left empty. Call only on the writer thread (inside
+    /// `Store.transaction` or an observer).
+    public func view(
+        of profile: Int64, attributes: Bool = true, computed: Bool = true, in connection: SQLiteConnection
+    ) throws -> ProfileView? {
         let identities = graph.identities(in: ProfileID(rawValue: profile))
         guard !identities.isEmpty else { return nil }
+        var view = ProfileView(
+            attributes: [:], computed: [:], identityNamespaces: Set(identities.map(\.identity.namespace)))
+        guard attributes || computed else { return view }
         let state = try self.state(of: profile, in: connection)
+        if computed { view.computed = state.computed.json }
+        if attributes {
+            let policy = configuration.mergePolicies.defaultPolicy
+            view.attributes =
+                state.fragments.merged(using: policy, sourceNames: try sourceNames(in: connection)).attributes
+        }
+        return view
+    }
+
+    /// Source id → name, for merge policies that rank sources by name.
+    private func sourceNames(in connection: SQLiteConnection) throws -> [Int64: String] {
         let names = try connection.prepare("SELECT id, name FROM sources")
-        let sourceNames = Dictionary(uniqueKeysWithValues: try names.query { ($0.int64(at: 0), $0.string(at: 1)) })
-        let merged = state.fragments.merged(using: configuration.mergePolicies.defaultPolicy, sourceNames: sourceNames)
-        return ProfileView(
-            attributes: merged.attributes, computed: state.computed.json,
-            identityNamespaces: Set(identities.map(\.identity.namespace)))
+        return Dictionary(uniqueKeysWithValues: try names.query { ($0.int64(at: 0), $0.string(at: 1)) })
     }
 
     /// Every live profile id, from the graph. Call only on the writer thread.

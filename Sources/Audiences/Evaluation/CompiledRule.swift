@@ -34,6 +34,28 @@ public indirect enum CompiledRule: Sendable {
     }
 }
 
+extension CompiledRule {
+    /// Whether the rule holds for a profile with no attributes, identities, events or consent,
+    /// given the audiences such a profile is in.
+    ///
+    /// A new profile differs from this empty one only in what its first records changed, so the
+    /// audiences those changes cannot affect keep the answer this gives.
+    public func holdsForEmptyProfile(memberships: Set<String>) -> Bool {
+        switch self {
+        case .and(let children): return children.allSatisfy { $0.holdsForEmptyProfile(memberships: memberships) }
+        case .or(let children): return children.contains { $0.holdsForEmptyProfile(memberships: memberships) }
+        case .not(let child): return !child.holdsForEmptyProfile(memberships: memberships)
+        case .attribute(let condition): return condition.test.matches(nil)
+        case .identity: return false
+        case .event(_, let quantifier): return quantifier.isSatisfied(by: 0)
+        case .aggregate(_, let condition): return condition.isSatisfied(by: AtomTotals())
+        case .sequence: return false
+        case .audience(let name): return memberships.contains(name)
+        case .consent(let condition): return condition.answer == .unknown
+        }
+    }
+}
+
 /// Numbers distinct atoms and sequences while compiling rules.
 struct Numbering {
     var atoms: [EventAtom] = []

@@ -51,7 +51,7 @@ public struct AudienceDependencyError: Error, Sendable, Equatable, CustomStringC
 ///
 /// Numbers are only valid for one plan; streaming state is stored under the atoms' and sequences'
 /// keys (their canonical text) and numbered again when read with another plan.
-public struct StreamingPlan: Sendable {
+public final class StreamingPlan: Sendable {
     /// Every audience, each after those it refers to.
     public let ordered: [AudienceDefinition]
     /// The rules of `ordered`, compiled.
@@ -77,6 +77,8 @@ public struct StreamingPlan: Sendable {
     private let readingConsent: Set<Int>
     private let sliding: Set<Int>
     private let dependents: [Int: Set<Int>]
+    /// The audiences a profile with nothing is a member of.
+    private let holdingWhenEmpty: Set<Int>
 
     /// Arranges `audiences`.
     ///
@@ -140,6 +142,13 @@ public struct StreamingPlan: Sendable {
         readingConsent = consent
         self.sliding = sliding
         self.dependents = dependents
+        var emptyMemberships: Set<String> = []
+        var holdingWhenEmpty: Set<Int> = []
+        for (position, rule) in compiled.enumerated() where rule.holdsForEmptyProfile(memberships: emptyMemberships) {
+            emptyMemberships.insert(ordered[position].name)
+            holdingWhenEmpty.insert(position)
+        }
+        self.holdingWhenEmpty = holdingWhenEmpty
     }
 
     /// The numbers of the atoms an event of this name can count into.
@@ -171,7 +180,10 @@ public struct StreamingPlan: Sendable {
         public var consent = false
         /// Time passed: sliding windows may count fewer events.
         public var time = false
-        /// Anything may have changed (a new profile, a merge, a split): evaluate every audience.
+        /// The profile is new: the audiences a profile with nothing is in are evaluated too, since
+        /// it may enter them.
+        public var created = false
+        /// Anything may have changed (a merge, a split): evaluate every audience.
         public var everything = false
 
         /// Nothing changed yet.
@@ -191,6 +203,7 @@ public struct StreamingPlan: Sendable {
         if change.identities { chosen.formUnion(readingIdentities) }
         if change.consent { chosen.formUnion(readingConsent) }
         if change.time { chosen.formUnion(sliding) }
+        if change.created { chosen.formUnion(holdingWhenEmpty) }
         var pending = Array(chosen)
         while let next = pending.popLast() {
             for dependent in dependents[next] ?? [] where chosen.insert(dependent).inserted {
@@ -213,8 +226,13 @@ public struct StreamingPlan: Sendable {
         return chosen.sorted()
     }
 
-    /// Whether any audience reads merged attributes, so the caller knows whether to merge them.
-    public var readsAttributes: Bool { !readingAttributes.isEmpty }
+    /// What evaluating the audiences at `positions` reads of the profile besides its events.
+    public func reads(_ positions: [Int]) -> (attributes: Bool, computed: Bool, identities: Bool) {
+        (
+            positions.contains(where: readingAttributes.contains), positions.contains(where: readingComputed.contains),
+            positions.contains(where: readingIdentities.contains)
+        )
+    }
 
     /// Whether any audience has a sliding window, so time passing can change membership.
     public var hasSlidingWindows: Bool { !sliding.isEmpty }
