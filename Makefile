@@ -49,6 +49,7 @@ test-deps: deps
 bench-deps: test-deps
 	@scripts/install-packages $(BENCH_PACKAGES)
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Benchmarks/identity/requirements.txt
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Benchmarks/audiences/requirements.txt
 
 clean:
 	rm -rf .build $(VENV)

@@ -116,6 +116,18 @@ ${PYTHON:-python3} Benchmarks/identity/components.py "$edges" --nodes "$LINKS" >
 echo "components: $(cat "$RESULTS/components.json")"
 rm -f "$edges"
 
+# Batch audiences: 100 rules over BENCH_AUDIENCE_PROFILES synthetic profiles, beside the same rules
+# as SQL in DuckDB over the same exported columns; then streaming evaluation with 1,000 audiences.
+AUDIENCE_PROFILES=${BENCH_AUDIENCE_PROFILES:-10000000}
+audience_data=$(mktemp -d /tmp/tessera-audiences-XXXXXX)
+"$BENCH_BINARY" audiences "$AUDIENCE_PROFILES" "$audience_data" >"$RESULTS/audiences.json"
+echo "audiences: $(cat "$RESULTS/audiences.json")"
+${PYTHON:-python3} Benchmarks/audiences/duckdb_audiences.py "$audience_data" >"$RESULTS/audiences-duckdb.json"
+echo "audiences-duckdb: $(cat "$RESULTS/audiences-duckdb.json")"
+rm -rf "$audience_data"
+"$BENCH_BINARY" streaming "${BENCH_STREAMING_EVENTS:-50000}" 1000 >"$RESULTS/streaming.json"
+echo "streaming: $(cat "$RESULTS/streaming.json")"
+
 ${PYTHON:-python3} - "$RESULTS" <<'PY'
 import json, sys, os
 results = sys.argv[1]

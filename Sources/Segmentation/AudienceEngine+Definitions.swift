@@ -172,7 +172,7 @@ extension AudienceEngine {
             guard let document = try? parser.parse(stored.body),
                 let event = Self.event(of: stored.record, sequence: stored.sequence, document: document.root)
             else { continue }
-            var state = try self.state(of: profile, in: connection)
+            var state = try takeState(of: profile, in: connection)
             state.observe(event, atoms: atomsByName[event.name] ?? [], sequences: sequences, plan: plan, at: now)
             states[profile] = state
             changedStates.insert(profile)
@@ -189,11 +189,9 @@ extension AudienceEngine {
         var exited = 0
         for profile in profiles.profileIDs {
             guard let view = try profiles.view(of: profile, in: connection) else { continue }
-            var state = try self.state(of: profile, in: connection)
-            if state.prune(at: now) {
-                states[profile] = state
-                changedStates.insert(profile)
-            }
+            var state = try takeState(of: profile, in: connection)
+            if state.prune(at: now) { changedStates.insert(profile) }
+            states[profile] = state
             let current = try memberships(of: profile, in: connection)
             var facts = ProfileFacts(
                 attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,

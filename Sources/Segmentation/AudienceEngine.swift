@@ -131,11 +131,9 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         guard let event = Self.event(of: record, document: document, plan: plan) else { return }
         entry.change.events.insert(event.name)
         try load(in: connection)
-        var state = try self.state(of: profile, in: connection)
-        if state.observe(event, plan: plan, at: clock.now()) {
-            states[profile] = state
-            changedStates.insert(profile)
-        }
+        var state = try takeState(of: profile, in: connection)
+        if state.observe(event, plan: plan, at: clock.now()) { changedStates.insert(profile) }
+        states[profile] = state
     }
 
     public func finished(_ changes: ProfileChanges, engine: ProfileEngine, in connection: SQLiteConnection) throws {
@@ -186,11 +184,9 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             let view = try profiles.view(
                 of: profile, attributes: reads.attributes, computed: reads.computed, in: connection)
         else { return }
-        var state = try self.state(of: profile, in: connection)
-        if state.prune(at: now) {
-            states[profile] = state
-            changedStates.insert(profile)
-        }
+        var state = try takeState(of: profile, in: connection)
+        if state.prune(at: now) { changedStates.insert(profile) }
+        states[profile] = state
         let current = try memberships(of: profile, in: connection)
         var facts = ProfileFacts(
             attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
@@ -348,6 +344,13 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     }
 
     // MARK: - Streaming state
+
+    /// The profile's streaming state, taken out of the cache so that changing it copies nothing;
+    /// put it back when done.
+    func takeState(of profile: Int64, in connection: SQLiteConnection) throws -> StreamingState {
+        if let cached = states.removeValue(forKey: profile) { return cached }
+        return try state(of: profile, in: connection)
+    }
 
     /// The profile's streaming state from the cache, the store, or empty.
     func state(of profile: Int64, in connection: SQLiteConnection) throws -> StreamingState {

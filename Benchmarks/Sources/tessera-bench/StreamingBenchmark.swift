@@ -1,6 +1,7 @@
 import Audiences
 import Dispatch
 import Foundation
+import JSONParsing
 import Synchronization
 import Segmentation
 import Storage
@@ -20,6 +21,7 @@ enum StreamingBenchmark {
         let audiences = arguments.count > 1 ? Int(arguments[1]) ?? 1_000 : 1_000
         let people = max(1, events / 10)
         let records = makeRecords(events: events, people: people)
+        let evaluation = try evaluateInMemory(records, audiences: audiences)
         let plain = try measure(records, audiences: nil)
         let empty = try measure(records, audiences: 0)
         let full = try measure(records, audiences: audiences)
@@ -32,6 +34,8 @@ enum StreamingBenchmark {
             "microsecondsPerEventWithAudiences": .double(perEvent(full.seconds)),
             "audienceMicrosecondsPerEvent": .double(perEvent(full.seconds - plain.seconds)),
             "engineMicrosecondsPerEvent": .double(perEvent(full.engineSeconds)),
+            "evaluationMicrosecondsPerEvent": .double(perEvent(evaluation.seconds)),
+            "inMemoryEvaluationsPerEvent": .double(Double(evaluation.evaluations) / Double(events)),
             "evaluationsPerEvent": .double(Double(full.evaluations) / Double(events)),
             "membershipChanges": .int(Int64(full.changes)),
         ]
@@ -76,6 +80,50 @@ enum StreamingBenchmark {
             }
             return ("a\(index)", try AudienceParser.parse(text))
         }
+    }
+
+    /// The evaluation alone, in memory: each event is taken into its profile's streaming state and
+    /// the audiences it can affect are evaluated, with memberships kept in a dictionary. No store.
+    static func evaluateInMemory(
+        _ records: [IncomingRecord], audiences: Int
+    ) throws -> (seconds: Double, evaluations: Int) {
+        let definitions = try rules(audiences).enumerated().map {
+            AudienceDefinition(id: Int64($0 + 1), name: $1.0, rule: $1.1)
+        }
+        let plan = try StreamingPlan(audiences: definitions)
+        let events = records.enumerated().map { index, record in
+            let properties = (try? JSONValue(parsing: record.body))?["properties"] ?? [:]
+            return (
+                record.userID ?? "",
+                AudienceEvent(
+                    name: record.eventName ?? "", time: record.timestamp, sequence: Int64(index), properties: properties
+                )
+            )
+        }
+        var states: [String: StreamingState] = [:]
+        var memberships: [String: Set<String>] = [:]
+        var evaluations = 0
+        let started = DispatchTime.now().uptimeNanoseconds
+        for (person, event) in events {
+            var change = StreamingPlan.Change()
+            change.events = [event.name]
+            change.created = states[person] == nil
+            states[person, default: StreamingState()].observe(event, plan: plan, at: event.time)
+            let state = states[person]!
+            var facts = ProfileFacts(memberships: memberships[person] ?? [], history: state.history(plan: plan))
+            let positions = plan.affected(by: change)
+            evaluations += positions.count
+            for position in positions {
+                let name = plan.ordered[position].name
+                if plan.compiled[position].holds(for: facts, state: state, plan: plan, at: event.time) {
+                    facts.memberships.insert(name)
+                } else {
+                    facts.memberships.remove(name)
+                }
+            }
+            memberships[person] = facts.memberships
+        }
+        return (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, evaluations)
     }
 
     /// Stores the records in batches of 100 into a fresh store and returns the seconds taken.

@@ -17,12 +17,23 @@ struct TesseraBench {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 exit(1)
             }
+        case "audiences":
+            print(JSONValue.object(AudienceBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
+        case "streaming":
+            do {
+                print(JSONValue.object(try StreamingBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                exit(1)
+            }
         case "identity":
             print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
             let usage = """
                 usage: tessera-bench decode [BODIES]
                        tessera-bench identity [LINKS] [NODES] [EDGE-FILE]
+                       tessera-bench streaming [EVENTS] [AUDIENCES]
+                       tessera-bench audiences [PROFILES] [EXPORT-DIR]
                        tessera-bench load-profiles PORT WRITE-KEY COUNT
 
                 """

@@ -60,6 +60,8 @@ public final class StreamingPlan: Sendable {
     public let atoms: [EventAtom]
     /// The key of each atom, by number.
     public let atomKeys: [String]
+    /// The matcher of each atom, by number.
+    public let matchers: [EventMatcher]
     /// Every distinct sequence, by number.
     public let sequences: [SequenceCondition]
     /// The key of each sequence, by number.
@@ -123,6 +125,7 @@ public final class StreamingPlan: Sendable {
         self.compiled = compiled
         atoms = numbering.atoms
         atomKeys = numbering.atoms.map(\.key)
+        matchers = numbering.atoms.map(EventMatcher.init)
         sequences = numbering.sequences
         sequenceKeys = numbering.sequences.map(\.key)
         atomNumbers = Dictionary(atomKeys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })

@@ -88,8 +88,9 @@ public struct StreamingState: Sendable, Equatable {
         var changed = false
         for number in atoms {
             let atom = plan.atoms[number]
-            guard atom.matches(event), atom.window.contains(event.time, at: now) else { continue }
-            let value = atom.field.flatMap { event.field($0) }.flatMap(AudienceFacts.number(of:))
+            let matcher = plan.matchers[number]
+            guard matcher.matches(event), atom.window.contains(event.time, at: now) else { continue }
+            let value = matcher.number(in: event)
             if case .within(let duration) = atom.window {
                 var window = sliding[number] ?? Window(milliseconds: duration.milliseconds)
                 let index = window.events.firstIndex { $0.time > event.time } ?? window.events.count
