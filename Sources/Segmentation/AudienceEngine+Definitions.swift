@@ -149,6 +149,7 @@ extension AudienceEngine {
     ) throws {
         if !adding {
             try connection.execute("DELETE FROM audience_state")
+            try connection.execute("DELETE FROM audience_schedule")
             states.removeAll()
         }
         let names = Set(
@@ -177,46 +178,11 @@ extension AudienceEngine {
             states[profile] = state
             changedStates.insert(profile)
         }
-        try saveChangedStates(in: connection)
-    }
-
-    /// Evaluates the chosen audiences, and those that refer to them, for every profile; writes
-    /// entries and exits with the cause `backfill`, and schedules sliding windows.
-    @discardableResult
-    func backfill(_ chosen: Set<Int64>, at now: Timestamp, in connection: SQLiteConnection) throws -> (Int, Int) {
-        let positions = plan.including(dependentsOf: chosen)
-        var entered = 0
-        var exited = 0
-        for profile in profiles.profileIDs {
-            guard let view = try profiles.view(of: profile, in: connection) else { continue }
-            var state = try takeState(of: profile, in: connection)
-            if state.prune(at: now) { changedStates.insert(profile) }
-            states[profile] = state
-            let current = try memberships(of: profile, in: connection)
-            var facts = ProfileFacts(
-                attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
-                memberships: Set(
-                    current.filter { $0.value.status != .exited }.compactMap { definitions[$0.key]?.name }),
-                history: state.history(plan: plan))
-            for position in positions {
-                let audience = plan.ordered[position]
-                let holds = plan.compiled[position].holds(for: facts, state: state, plan: plan, at: now)
-                let was = current[audience.id].map { $0.status != .exited } ?? false
-                if holds { facts.memberships.insert(audience.name) } else { facts.memberships.remove(audience.name) }
-                if holds && !was {
-                    try record(
-                        .realized, audience: audience.id, profile: profile, at: now, cause: "backfill", in: connection)
-                    entered += 1
-                } else if was && !holds {
-                    try record(
-                        .exited, audience: audience.id, profile: profile, at: now, cause: "backfill", in: connection)
-                    exited += 1
-                }
-            }
-            try schedule(profile, due: plan.hasSlidingWindows ? state.nextExpiry(after: now) : nil, in: connection)
+        for profile in changedStates {
+            let due = states[profile].flatMap { plan.hasSlidingWindows ? $0.nextExpiry(after: now) : nil }
+            try schedule(profile, due: due, in: connection)
         }
         try saveChangedStates(in: connection)
-        return (entered, exited)
     }
 
     private func markEvaluated(_ ids: Set<Int64>, at now: Timestamp, in connection: SQLiteConnection) throws {

@@ -41,6 +41,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     private var pending: [Int64: (change: StreamingPlan.Change, record: Int64?)] = [:]
     /// How many profiles' streaming state the writer keeps decoded between commits.
     public var cachedStates = 100_000
+    /// How old a snapshot size estimates may read; set before serving.
+    public var estimateSnapshotAge: Duration = .seconds(60)
+    /// The snapshot size estimates read, shared with request threads.
+    let estimates = Mutex<EstimateSnapshot?>(nil)
     /// Work done while records commit, for metrics and benchmarks.
     public let statistics = Statistics()
 

@@ -114,10 +114,31 @@ struct AudienceRoutes: Sendable {
                 200,
                 [
                     "entered": .int(Int64(entered)), "exited": .int(Int64(exited)),
-                    "milliseconds": .int(
-                        elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                    "milliseconds": .int(Self.milliseconds(elapsed)),
                 ])
         }
+    }
+
+    /// `POST /v1/audiences/estimate` with `{"rule"}`: about how many profiles an unsaved rule matches.
+    func estimate(_ call: RouteRequest) {
+        respondAsync(call) {
+            let body = try Self.body(call)
+            guard let value = body["rule"] else { throw RouteFailure.invalid("`rule` is required", field: "rule") }
+            let rule = try Self.rule(value)
+            let started = ContinuousClock.now
+            let (size, profiles) = try await engine.estimate(rule)
+            let elapsed = ContinuousClock.now - started
+            return .json(
+                200,
+                [
+                    "rule": .string(rule.text), "size": .int(Int64(size)), "profiles": .int(Int64(profiles)),
+                    "milliseconds": .int(Self.milliseconds(elapsed)),
+                ])
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// `GET /v1/audiences/{id}/why/{namespace}/{value}`: which conditions hold for the profile.

@@ -233,6 +233,15 @@ enum OpenAPIDocument {
                 "description": ["type": "string"],
             ],
         ],
+        "AudienceEstimate": [
+            "type": "object", "required": ["rule"],
+            "properties": [
+                "rule": [
+                    "description": "The rule as text or in its JSON form.",
+                    "oneOf": [["type": "string"], ["type": "object"]],
+                ]
+            ],
+        ],
         "Audience": [
             "type": "object",
             "properties": [

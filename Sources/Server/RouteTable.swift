@@ -77,6 +77,10 @@ enum RouteTable {
                 "POST", "/v1/audiences/evaluate", "Recompute every audience over every profile from the events",
                 ok: (200, "How many profiles entered and left.", nil), audiences.evaluate),
             route(
+                "POST", "/v1/audiences/estimate", "About how many profiles an unsaved rule matches",
+                body: "AudienceEstimate",
+                ok: (200, "The estimated size, from a snapshot at most a minute old.", nil), audiences.estimate),
+            route(
                 "GET", "/v1/audiences/{id}/why/{namespace}/{value}",
                 "Which conditions of the rule hold for a profile, with the values and events behind them",
                 ok: (200, "The explanation.", ref("AudienceWhy")), audiences.why),

@@ -28,12 +28,14 @@ struct RandomHistories {
 
     // MARK: - Rules
 
-    mutating func rule(depth: Int = 0) -> AudienceRule {
+    /// A random rule; `audiences` are names it may refer to.
+    mutating func rule(depth: Int = 0, audiences: [String] = []) -> AudienceRule {
         if depth < 2, chance(40) {
-            let children = (0..<Int(number(2...3))).map { _ in rule(depth: depth + 1) }
+            let children = (0..<Int(number(2...3))).map { _ in rule(depth: depth + 1, audiences: audiences) }
             return chance(50) ? .and(children) : .or(children)
         }
-        if depth < 3, chance(10) { return .not(rule(depth: depth + 1)) }
+        if depth < 3, chance(10) { return .not(rule(depth: depth + 1, audiences: audiences)) }
+        if !audiences.isEmpty, chance(8) { return .audience(name: pick(audiences)) }
         switch number(0...6) {
         case 0: return .attribute(AttributeCondition(path: pick(["tier", "age"]), test: valueTest()))
         case 1: return .identity(namespace: pick(["email", "phone"]))
