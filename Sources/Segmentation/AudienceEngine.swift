@@ -192,16 +192,19 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         if state.prune(at: now) { changedStates.insert(profile) }
         states[profile] = state
         let current = try memberships(of: profile, in: connection)
-        var facts = ProfileFacts(
+        let facts = ProfileFacts(
             attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
-            memberships: Set(current.filter { $0.value.status != .exited }.compactMap { definitions[$0.key]?.name }),
             history: state.history(plan: plan))
+        var members = AudienceFlags(count: plan.ordered.count)
+        for (id, membership) in current where membership.status != .exited {
+            if let position = plan.position(of: id) { members.set(position, true) }
+        }
         statistics.evaluations.add(positions.count, ordering: .relaxed)
         for position in positions {
             let audience = plan.ordered[position]
-            let holds = plan.compiled[position].holds(for: facts, state: state, plan: plan, at: now)
-            let was = current[audience.id].map { $0.status != .exited } ?? false
-            if holds { facts.memberships.insert(audience.name) } else { facts.memberships.remove(audience.name) }
+            let holds = plan.compiled[position].holds(for: facts, members: members, state: state, plan: plan, at: now)
+            let was = members.contains(position)
+            members.set(position, holds)
             switch (was, holds) {
             case (false, true):
                 try record(.realized, audience: audience.id, profile: profile, at: now, cause: cause, in: connection)

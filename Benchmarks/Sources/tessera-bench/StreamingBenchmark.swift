@@ -101,7 +101,7 @@ enum StreamingBenchmark {
             )
         }
         var states: [String: StreamingState] = [:]
-        var memberships: [String: Set<String>] = [:]
+        var memberships: [String: AudienceFlags] = [:]
         var evaluations = 0
         let started = DispatchTime.now().uptimeNanoseconds
         for (person, event) in events {
@@ -110,18 +110,16 @@ enum StreamingBenchmark {
             change.created = states[person] == nil
             states[person, default: StreamingState()].observe(event, plan: plan, at: event.time)
             let state = states[person]!
-            var facts = ProfileFacts(memberships: memberships[person] ?? [], history: state.history(plan: plan))
+            let facts = ProfileFacts(history: state.history(plan: plan))
+            var members = memberships[person] ?? AudienceFlags(count: plan.ordered.count)
             let positions = plan.affected(by: change)
             evaluations += positions.count
             for position in positions {
-                let name = plan.ordered[position].name
-                if plan.compiled[position].holds(for: facts, state: state, plan: plan, at: event.time) {
-                    facts.memberships.insert(name)
-                } else {
-                    facts.memberships.remove(name)
-                }
+                let holds = plan.compiled[position].holds(
+                    for: facts, members: members, state: state, plan: plan, at: event.time)
+                members.set(position, holds)
             }
-            memberships[person] = facts.memberships
+            memberships[person] = members
         }
         return (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, evaluations)
     }

@@ -81,6 +81,8 @@ public final class StreamingPlan: Sendable {
     private let dependents: [Int: Set<Int>]
     /// The audiences a profile with nothing is a member of.
     private let holdingWhenEmpty: Set<Int>
+    /// Per event name, the positions an event of that name can affect, dependents included, sorted.
+    private let affectedByEvent: [String: [Int]]
 
     /// Arranges `audiences`.
     ///
@@ -89,7 +91,8 @@ public final class StreamingPlan: Sendable {
     /// - Complexity: O(total size of the rules), with one canonical text per distinct atom.
     public init(audiences: [AudienceDefinition]) throws(AudienceDependencyError) {
         ordered = try Self.dependencyOrder(audiences)
-        var numbering = Numbering()
+        var numbering = Numbering(
+            positions: Dictionary(ordered.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first }))
         var position: [Int64: Int] = [:]
         var byEvent: [String: Set<Int>] = [:]
         var attributes: Set<Int> = []
@@ -145,13 +148,26 @@ public final class StreamingPlan: Sendable {
         readingConsent = consent
         self.sliding = sliding
         self.dependents = dependents
-        var emptyMemberships: Set<String> = []
+        var emptyMemberships = AudienceFlags(count: compiled.count)
         var holdingWhenEmpty: Set<Int> = []
         for (position, rule) in compiled.enumerated() where rule.holdsForEmptyProfile(memberships: emptyMemberships) {
-            emptyMemberships.insert(ordered[position].name)
+            emptyMemberships.set(position, true)
             holdingWhenEmpty.insert(position)
         }
         self.holdingWhenEmpty = holdingWhenEmpty
+        affectedByEvent = byEvent.mapValues { Self.closure(of: $0, dependents: dependents) }
+    }
+
+    /// `positions` and every position that depends on them, directly or through others, sorted.
+    private static func closure(of positions: Set<Int>, dependents: [Int: Set<Int>]) -> [Int] {
+        var chosen = positions
+        var pending = Array(positions)
+        while let next = pending.popLast() {
+            for dependent in dependents[next] ?? [] where chosen.insert(dependent).inserted {
+                pending.append(dependent)
+            }
+        }
+        return chosen.sorted()
     }
 
     /// The numbers of the atoms an event of this name can count into.
@@ -162,6 +178,9 @@ public final class StreamingPlan: Sendable {
 
     /// Whether any atom or sequence asks about events of this name.
     public func asksAbout(_ event: String) -> Bool { atomsByEvent[event] != nil || sequencesByEvent[event] != nil }
+
+    /// The position in `ordered` of the audience with this id.
+    public func position(of id: Int64) -> Int? { position[id] }
 
     /// The number of the atom with this key, if the plan has it.
     public func atomNumber(_ key: String) -> Int? { atomNumbers[key] }
@@ -199,6 +218,13 @@ public final class StreamingPlan: Sendable {
     /// - Complexity: O(a log a) in the number of audiences affected.
     public func affected(by change: Change) -> [Int] {
         if change.everything { return Array(ordered.indices) }
+        // The common case, a track record of a profile that exists: one event name, and computed
+        // attributes that no audience reads.
+        if change.events.count <= 1, !change.attributes, !change.identities, !change.consent, !change.time,
+            !change.created, !change.computed || readingComputed.isEmpty
+        {
+            return change.events.first.flatMap { affectedByEvent[$0] } ?? []
+        }
         var chosen: Set<Int> = []
         for name in change.events { chosen.formUnion(byEvent[name] ?? []) }
         if change.attributes { chosen.formUnion(readingAttributes) }
@@ -207,13 +233,7 @@ public final class StreamingPlan: Sendable {
         if change.consent { chosen.formUnion(readingConsent) }
         if change.time { chosen.formUnion(sliding) }
         if change.created { chosen.formUnion(holdingWhenEmpty) }
-        var pending = Array(chosen)
-        while let next = pending.popLast() {
-            for dependent in dependents[next] ?? [] where chosen.insert(dependent).inserted {
-                pending.append(dependent)
-            }
-        }
-        return chosen.sorted()
+        return Self.closure(of: chosen, dependents: dependents)
     }
 
     /// The positions in `ordered` of the audiences with the given ids and of every audience that

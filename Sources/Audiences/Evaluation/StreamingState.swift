@@ -27,6 +27,13 @@ public struct StreamingState: Sendable, Equatable {
     struct Window: Sendable, Equatable {
         var milliseconds: Int64
         var events: [Recent] = []
+
+        /// Puts an event in time order; events mostly arrive in order, so the search starts at the end.
+        mutating func insert(_ event: Recent) {
+            var index = events.count
+            while index > 0, events[index - 1].time > event.time { index -= 1 }
+            events.insert(event, at: index)
+        }
     }
 
     /// How far a sequence has got.
@@ -92,10 +99,9 @@ public struct StreamingState: Sendable, Equatable {
             guard matcher.matches(event), atom.window.contains(event.time, at: now) else { continue }
             let value = matcher.number(in: event)
             if case .within(let duration) = atom.window {
-                var window = sliding[number] ?? Window(milliseconds: duration.milliseconds)
-                let index = window.events.firstIndex { $0.time > event.time } ?? window.events.count
-                window.events.insert(Recent(time: event.time, number: value), at: index)
-                sliding[number] = window
+                let recent = Recent(time: event.time, number: value)
+                // Mutated in place, so the window's events are not copied on every insert.
+                sliding[number, default: Window(milliseconds: duration.milliseconds)].insert(recent)
             } else {
                 fixed[number, default: AtomTotals()].add(value)
             }

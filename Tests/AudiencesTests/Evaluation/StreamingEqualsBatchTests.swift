@@ -44,9 +44,12 @@ import Testing
             pruned.prune(at: evaluatedAt)
             var current = facts
             current.history = pruned.history(plan: plan)
+            var members = AudienceFlags(count: plan.ordered.count)
             for (position, audience) in plan.ordered.enumerated()
-            where plan.compiled[position].holds(for: current, state: pruned, plan: plan, at: evaluatedAt) {
-                current.memberships.insert(audience.name)
+            where plan.compiled[position].holds(
+                for: current, members: members, state: pruned, plan: plan, at: evaluatedAt)
+            {
+                members.set(position, true)
                 streamed[audience.name, default: []].insert(row)
             }
         }

@@ -33,7 +33,9 @@ import Testing
             for (position, audience) in plan.ordered.enumerated() {
                 let expected = AudienceEvaluator.holds(audience.rule, for: reference, at: now)
                 #expect(
-                    plan.compiled[position].holds(for: streaming, state: state, plan: plan, at: now) == expected,
+                    plan.compiled[position].holds(
+                        for: streaming, members: AudienceFlags(count: plan.ordered.count), state: state, plan: plan,
+                        at: now) == expected,
                     "seed \(seed) at \(now.iso8601): \(audience.rule.text)")
                 #expect(AudienceEvaluator.holds(audience.rule, for: streaming, at: now) == expected)
             }
