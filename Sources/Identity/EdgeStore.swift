@@ -43,13 +43,9 @@ struct Edge {
     func next(for node: Int32) -> Int32 { a == node ? nextA : nextB }
 }
 
-/// What the graph keeps per identity, in one record so that touching an identity costs one or two
-/// cache lines rather than one per array.
+/// What the graph reads per identity on every record, in one 32-byte record so that touching an
+/// identity costs one cache line (two records share a line); when it was seen lives in `NodeTimes`.
 struct Node {
-    var firstSeen: Int64
-    var lastSeen: Int64
-    /// When the node was last logged: its first entry or its last `touched` entry.
-    var lastTouch: Int64
     /// At roots: the component's profile id, or 0 while it has none (new, or evicted).
     var profile: Int64
     /// Union-find parent; a root is its own parent.
@@ -62,6 +58,14 @@ struct Node {
     var degree: Int32
     var namespace: Int32
     var flags: NodeFlags
+}
+
+/// When an identity was seen, kept apart from `Node` because only a sighting reads it.
+struct NodeTimes {
+    var firstSeen: Int64
+    var lastSeen: Int64
+    /// When the node was last logged: its first entry or its last `touched` entry.
+    var lastTouch: Int64
 }
 
 /// What is flagged on an identity or, at roots, on its component.
@@ -80,6 +84,9 @@ struct NodeFlags: OptionSet {
     static let hasExclusions = NodeFlags(rawValue: 16)
     /// The node has an entry in `cooccurrences`.
     static let hasCooccurrences = NodeFlags(rawValue: 32)
+    /// Some edge touching the node is, or once was, not active; without it on either end, two nodes
+    /// in different components have no edge between them and `connect` skips the search for one.
+    static let hasInactiveLinks = NodeFlags(rawValue: 64)
 }
 
 /// A node that may not rejoin a profile it was removed from.

@@ -86,7 +86,7 @@ extension GraphState {
     private func isBetterToKeep(_ first: Int32, than second: Int32) -> Bool {
         let (firstRank, secondRank) = (rank(first), rank(second))
         if firstRank != secondRank { return firstRank < secondRank }
-        let (one, other) = (nodes[Int(first)], nodes[Int(second)])
+        let (one, other) = (times[Int(first)], times[Int(second)])
         if one.lastSeen != other.lastSeen { return one.lastSeen > other.lastSeen }
         if one.firstSeen != other.firstSeen { return one.firstSeen < other.firstSeen }
         return first < second

@@ -4,7 +4,6 @@ extension GraphState {
     mutating func beginOperation(_ provenance: Provenance) {
         observationCount += 1
         pending = []
-        pending.reserveCapacity(4)
         operationProvenance = provenance
         operationProvenanceIndex = -1
     }
@@ -12,8 +11,7 @@ extension GraphState {
     /// The index of the current operation's provenance, registered on first use.
     mutating func currentProvenanceIndex() -> Int32 {
         if operationProvenanceIndex < 0 {
-            operationProvenanceIndex = Int32(provenances.count)
-            provenances.append(operationProvenance)
+            operationProvenanceIndex = provenances.append(operationProvenance)
         }
         return operationProvenanceIndex
     }
@@ -25,6 +23,7 @@ extension GraphState {
         _ = currentProvenanceIndex()
         let entry = LogEntry(
             sequence: entrySequence, observation: observationCount, change: change, provenance: operationProvenance)
+        if pending.isEmpty { pending.reserveCapacity(4) }
         pending.append(entry)
         if retainsLog { retained.append(entry) }
     }

@@ -3,22 +3,57 @@ extension GraphState {
     mutating func observe(_ identities: [Identity], provenance: Provenance) -> Resolution {
         beginOperation(provenance)
         let time = provenance.time.milliseconds
+        var probes = scratchProbes
+        scratchProbes = []
+        lookUp(identities, into: &probes)
+
         var ignored: [Identity] = []
         var members = scratchMembers
+        var order = scratchOrder
         scratchMembers = []
+        scratchOrder = []
         members.removeAll(keepingCapacity: true)
-        var memberIdentities: [Identity] = []
-        memberIdentities.reserveCapacity(identities.count)
-        for identity in identities {
-            guard !isBlocked(identity.value) else {
+        order.removeAll(keepingCapacity: true)
+        for (position, identity) in identities.enumerated() {
+            guard let probe = probes[position] else {
                 ignored.append(identity)
                 continue
             }
-            let node = sight(identity, time: time)
+            let node = sight(identity, probe: probe, time: time)
             guard !members.contains(node) else { continue }
-            insertByPriority(node, identity, into: &members, &memberIdentities)
+            insertByPriority(node, position, into: &members, &order)
         }
+        let inOrder = order.count == identities.count && order.indices.allSatisfy { order[$0] == $0 }
+        let memberIdentities = inOrder ? identities : order.map { identities[$0] }
 
+        let anchorPosition = place(members, memberIdentities, time: time)
+        var splits: [Split] = []
+        if let anchorPosition { splits = enforceLimit(around: members[anchorPosition]) }
+
+        let profileNode = anchorPosition.map { members[$0] } ?? members.first
+        let resolution = Resolution(
+            observation: observationCount, profile: profileNode.flatMap { profileID(of: $0) },
+            identities: memberIdentities, ignored: ignored, entries: pending, splits: splits)
+        pending = []
+        scratchMembers = members
+        scratchOrder = order
+        scratchProbes = probes
+        return resolution
+    }
+
+    /// Looks up every identity of a record that is not blocked (nil for blocked ones), all before
+    /// changing anything, so that the processor can overlap the lookups' cache misses.
+    @inline(__always)
+    private mutating func lookUp(_ identities: [Identity], into probes: inout [IdentityIndex.Probe?]) {
+        probes.removeAll(keepingCapacity: true)
+        for identity in identities {
+            probes.append(isBlocked(identity.value) ? nil : index.probe(identity))
+        }
+    }
+
+    /// Links the record's members to its anchor (the first that is not shared), gives a profile to
+    /// any left without one, and returns the anchor's position.
+    private mutating func place(_ members: [Int32], _ memberIdentities: [Identity], time: Int64) -> Int? {
         noteCooccurrences(members, identities: memberIdentities, time: time)
         let anchorPosition = members.firstIndex { !nodes[Int($0)].flags.contains(.shared) }
         if let anchorPosition {
@@ -31,16 +66,7 @@ extension GraphState {
         for (position, node) in members.enumerated() where nodes[Int(find(node))].profile == 0 {
             startProfile(around: node, identity: memberIdentities[position])
         }
-        var splits: [Split] = []
-        if let anchorPosition { splits = enforceLimit(around: members[anchorPosition]) }
-
-        let profileNode = anchorPosition.map { members[$0] } ?? members.first
-        let resolution = Resolution(
-            observation: observationCount, profile: profileNode.flatMap { profileID(of: $0) },
-            identities: memberIdentities, ignored: ignored, entries: pending, splits: splits)
-        pending = []
-        scratchMembers = members
-        return resolution
+        return anchorPosition
     }
 
     /// Whether a value is blocked. Printable-ASCII values are compared byte by byte, ignoring case,
@@ -49,31 +75,39 @@ extension GraphState {
     @inline(__always)
     func isBlocked(_ value: String) -> Bool {
         let bytes = value.utf8
-        guard !bytes.isEmpty else { return true }
-        guard bytes.allSatisfy({ (0x21..<0x7F).contains($0) }) else { return rules.isBlocked(value) }
-        guard let candidates = blockedByLength[bytes.count] else { return false }
-        return candidates.contains { blocked in
+        let length = bytes.count
+        guard length > 0 else { return true }
+        guard length < blockedByLength.count && !blockedByLength[length].isEmpty else {
+            return blockedByLength.isEmpty ? false : !isPrintableASCII(bytes) && rules.isBlocked(value)
+        }
+        guard isPrintableASCII(bytes) else { return rules.isBlocked(value) }
+        return blockedByLength[length].contains { blocked in
             zip(blocked, bytes).allSatisfy { pair in
                 pair.0 == ((0x41...0x5A).contains(pair.1) ? pair.1 | 0x20 : pair.1)
             }
         }
     }
 
+    @inline(__always)
+    private func isPrintableASCII(_ bytes: String.UTF8View) -> Bool {
+        bytes.allSatisfy { (0x21..<0x7F).contains($0) }
+    }
+
     /// The node of an identity in a record at `time`: created when new (its first `created` or
     /// `linked` entry will record it), otherwise its times are updated and a `touched` entry is
     /// written when the last entry about it is older than the interval (or the time is earlier than
     /// its first sighting).
-    mutating func sight(_ identity: Identity, time: Int64) -> Int32 {
-        let (node, isNew) = index.intern(identity)
+    mutating func sight(_ identity: Identity, probe: IdentityIndex.Probe, time: Int64) -> Int32 {
+        let (node, isNew) = index.intern(identity, probe: probe)
         if isNew {
             addNode(node, time: time)
             return node
         }
         let slot = Int(node)
-        if time > nodes[slot].lastSeen { nodes[slot].lastSeen = time }
-        if time < nodes[slot].firstSeen || time - nodes[slot].lastTouch >= rules.touchInterval {
-            nodes[slot].firstSeen = min(nodes[slot].firstSeen, time)
-            nodes[slot].lastTouch = max(nodes[slot].lastTouch, time)
+        if time > times[slot].lastSeen { times[slot].lastSeen = time }
+        if time < times[slot].firstSeen || time - times[slot].lastTouch >= rules.touchInterval {
+            times[slot].firstSeen = min(times[slot].firstSeen, time)
+            times[slot].lastTouch = max(times[slot].lastTouch, time)
             record(.touched(identity))
         }
         return node
@@ -93,34 +127,41 @@ extension GraphState {
             flags.insert(.hasUniques)
         }
         nodes.append(
-            Node(
-                firstSeen: time, lastSeen: time, lastTouch: time, profile: 0, parent: node, size: 1, head: -1,
-                degree: 0,
-                namespace: namespace, flags: flags))
+            Node(profile: 0, parent: node, size: 1, head: -1, degree: 0, namespace: namespace, flags: flags))
+        times.append(NodeTimes(firstSeen: time, lastSeen: time, lastTouch: time))
         visitMark.append(0)
     }
 
-    /// Inserts a node keeping the list ordered by priority; equal priorities keep record order.
-    private func insertByPriority(
-        _ node: Int32, _ identity: Identity, into members: inout [Int32], _ identities: inout [Identity]
-    ) {
+    /// Inserts a node keeping the list ordered by priority, with its position in the record;
+    /// equal priorities keep record order.
+    private func insertByPriority(_ node: Int32, _ position: Int, into members: inout [Int32], _ order: inout [Int]) {
         let nodeRank = rank(node)
-        var position = members.count
-        while position > 0 && rank(members[position - 1]) > nodeRank { position -= 1 }
-        members.insert(node, at: position)
-        identities.insert(identity, at: position)
+        var place = members.count
+        while place > 0 && rank(members[place - 1]) > nodeRank { place -= 1 }
+        if place == members.count {
+            members.append(node)
+            order.append(position)
+        } else {
+            members.insert(node, at: place)
+            order.insert(position, at: place)
+        }
     }
 
     /// Links `node` to the record's anchor, or refuses the link and logs why.
     mutating func connect(anchor: Int32, anchorIdentity: Identity, to node: Int32, identity: Identity) {
-        let existing = edge(between: anchor, node)
+        let anchorRoot = find(anchor)
+        let nodeRoot = find(node)
+        // Active edges lie inside one component, so between components only an inactive one can exist.
+        let mayHaveEdge =
+            anchorRoot == nodeRoot
+            || nodes[Int(anchor)].flags.contains(.hasInactiveLinks)
+                && nodes[Int(node)].flags.contains(.hasInactiveLinks)
+        let existing = mayHaveEdge ? edge(between: anchor, node) : nil
         if let existing, edges[Int(existing)].state == .unlinked { return }
         if nodes[Int(node)].flags.contains(.shared) {
             refuse(existing, anchor, anchorIdentity, node, identity, code: .sharedIdentity, argument: Int64(node))
             return
         }
-        let anchorRoot = find(anchor)
-        let nodeRoot = find(node)
         if anchorRoot != nodeRoot, let (code, argument) = conflict(anchorRoot, nodeRoot) {
             refuse(existing, anchor, anchorIdentity, node, identity, code: code, argument: argument)
             return
@@ -153,7 +194,7 @@ extension GraphState {
         } else {
             number = addEdge(anchor, node, state: .refused, provenance: currentProvenanceIndex())
         }
-        edges[Int(number)].state = .refused
+        deactivate(number, to: .refused)
         edges[Int(number)].refusal = code
         edges[Int(number)].argument = argument
         edges[Int(number)].provenance = currentProvenanceIndex()

@@ -66,9 +66,9 @@ extension GraphState {
             addNode(node, time: time ?? operationProvenance.time.milliseconds)
         } else if let time {
             let slot = Int(node)
-            nodes[slot].firstSeen = min(nodes[slot].firstSeen, time)
-            nodes[slot].lastSeen = max(nodes[slot].lastSeen, time)
-            nodes[slot].lastTouch = max(nodes[slot].lastTouch, time)
+            times[slot].firstSeen = min(times[slot].firstSeen, time)
+            times[slot].lastSeen = max(times[slot].lastSeen, time)
+            times[slot].lastTouch = max(times[slot].lastTouch, time)
         }
         return node
     }
@@ -92,7 +92,7 @@ extension GraphState {
         guard a != b else { return }
         let provenance = currentProvenanceIndex()
         let number = Int(edge(between: a, b) ?? addEdge(a, b, state: .refused, provenance: provenance))
-        edges[number].state = .refused
+        deactivate(Int32(number), to: .refused)
         edges[number].provenance = provenance
         switch refusal {
         case .uniqueConflict(let namespace):
@@ -110,7 +110,7 @@ extension GraphState {
     private mutating func replayUnlink(_ a: Int32, _ b: Int32) {
         guard let number = edge(between: a, b) else { return }
         let wasActive = edges[Int(number)].state == .active
-        edges[Int(number)].state = .unlinked
+        deactivate(number, to: .unlinked)
         edges[Int(number)].provenance = currentProvenanceIndex()
         guard wasActive else { return }
         let root = find(a)

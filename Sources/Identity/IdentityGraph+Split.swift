@@ -6,7 +6,7 @@ extension GraphState {
             let number = edge(between: first, second), edges[Int(number)].state == .active
         else { return Split(profile: index.node(of: a).flatMap { profileID(of: $0) }) }
 
-        edges[Int(number)].state = .unlinked
+        deactivate(number, to: .unlinked)
         edges[Int(number)].provenance = currentProvenanceIndex()
         record(.unlinked(a, b))
         let root = find(first)
@@ -50,7 +50,7 @@ extension GraphState {
         }
         var neighbours: [Int32] = []
         for number in active {
-            edges[Int(number)].state = .detached
+            deactivate(number, to: .detached)
             edges[Int(number)].provenance = currentProvenanceIndex()
             neighbours.append(edges[Int(number)].other(than: node))
         }
@@ -121,7 +121,7 @@ extension GraphState {
     private func oldest(_ component: [Int32]) -> OldestKey {
         var best = OldestKey(time: Int64.max, node: Int32.max)
         for node in component {
-            let key = OldestKey(time: nodes[Int(node)].firstSeen, node: node)
+            let key = OldestKey(time: times[Int(node)].firstSeen, node: node)
             if key < best { best = key }
         }
         return best

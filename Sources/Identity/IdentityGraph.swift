@@ -140,6 +140,15 @@ public final class IdentityGraph {
     /// The number of links of any state (active, refused, unlinked, detached).
     public var linkCount: Int { core.edges.count }
 
+    /// About how many bytes the graph holds in its arrays (capacities, not counting per-root lists,
+    /// co-occurrences and a retained log), for memory reports.
+    package var approximateBytes: Int {
+        core.index.bytes + core.nodes.capacity * MemoryLayout<Node>.stride
+            + core.times.capacity * MemoryLayout<NodeTimes>.stride + core.visitMark.capacity * 4
+            + core.edges.capacity * MemoryLayout<Edge>.stride + core.provenances.bytes
+            + core.profileRoot.capacity * 4 + core.redirect.capacity * 8
+    }
+
     /// The profile an identity belongs to; nil when unknown or evicted.
     ///
     /// - Complexity: a hash probe and a near-constant `find`.
@@ -202,6 +211,8 @@ struct GraphState {
 
     var index = IdentityIndex()
     var nodes: [Node] = []
+    /// When each node was seen, beside `nodes`.
+    var times: [NodeTimes] = []
     var edges: [Edge] = []
 
     // Per namespace number.
@@ -227,7 +238,7 @@ struct GraphState {
     var evictionCount = 0
 
     // The log.
-    var provenances: [Provenance] = []
+    var provenances = ProvenanceStore()
     var retained: [LogEntry] = []
     var entrySequence: Int64 = 0
     var observationCount: Int64 = 0
@@ -239,22 +250,33 @@ struct GraphState {
 
     var visitMark: [UInt32] = []
     var visitStamp: UInt32 = 0
-    /// The blocked values' UTF-8 bytes by length, for `isBlocked`.
-    let blockedByLength: [Int: [[UInt8]]]
-    /// The record's nodes, kept between observations to reuse the buffer.
+    /// The blocked values' UTF-8 bytes, indexed by their length, for `isBlocked`.
+    let blockedByLength: [[[UInt8]]]
+    /// The record's nodes, their positions in the record and its lookups, kept between observations
+    /// to reuse the buffers.
     var scratchMembers: [Int32] = []
+    var scratchOrder: [Int] = []
+    var scratchProbes: [IdentityIndex.Probe?] = []
+    /// The hashes of the identities of records a batch will reach, by record modulo
+    /// `readAheadRecords`, `readAheadIdentities` per record (0 for none).
+    var readAheadHashes: [UInt64] = []
 
     init(rules: IdentityRules, retainsLog: Bool) {
         self.rules = rules
         self.retainsLog = retainsLog
-        blockedByLength = Dictionary(grouping: rules.blockedValues.map { Array($0.utf8) }, by: \.count)
+        let blocked = rules.blockedValues.map { Array($0.utf8) }
+        var byLength = [[[UInt8]]](repeating: [], count: (blocked.map(\.count).max() ?? -1) + 1)
+        for value in blocked { byLength[value.count].append(value) }
+        blockedByLength = byLength
     }
 
     mutating func reserveCapacity(identities: Int, links: Int) {
         index.reserveCapacity(identities)
         nodes.reserveCapacity(identities)
+        times.reserveCapacity(identities)
         visitMark.reserveCapacity(identities)
         edges.reserveCapacity(links)
+        provenances.reserveCapacity(links)
     }
 
     // MARK: - Union-find over the node records
@@ -317,9 +339,10 @@ struct GraphState {
 
     mutating func identityState(of node: Int32) -> IdentityState {
         let record = nodes[Int(node)]
+        let seen = times[Int(node)]
         return IdentityState(
             identity: index.identity(node), profile: profileID(of: node),
-            firstSeen: Timestamp(milliseconds: record.firstSeen), lastSeen: Timestamp(milliseconds: record.lastSeen),
+            firstSeen: Timestamp(milliseconds: seen.firstSeen), lastSeen: Timestamp(milliseconds: seen.lastSeen),
             isShared: record.flags.contains(.shared), isEvicted: record.flags.contains(.evicted),
             wasRemoved: record.flags.contains(.removed))
     }
@@ -381,7 +404,22 @@ struct GraphState {
         nodes[Int(b)].head = number
         nodes[Int(a)].degree += 1
         nodes[Int(b)].degree += 1
+        if state != .active { markInactive(number) }
         return number
+    }
+
+    /// Sets an edge's state to an inactive one, flagging both ends `hasInactiveLinks`.
+    mutating func deactivate(_ number: Int32, to state: EdgeState) {
+        edges[Int(number)].state = state
+        markInactive(number)
+    }
+
+    /// Flags both ends of an edge as touching an inactive link (the flag is never cleared).
+    @inline(__always)
+    mutating func markInactive(_ number: Int32) {
+        let (a, b) = (edges[Int(number)].a, edges[Int(number)].b)
+        nodes[Int(a)].flags.insert(.hasInactiveLinks)
+        nodes[Int(b)].flags.insert(.hasInactiveLinks)
     }
 
     /// The nodes of the component rooted at `root`, found through active links.

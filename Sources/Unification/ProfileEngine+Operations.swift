@@ -53,7 +53,7 @@ extension ProfileEngine {
     public static func simulate(rules: IdentityRules, current: IdentityRules, store: Store) throws -> SimulationReport {
         let entries = try store.read { connection in
             let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
-            return try statement.query { row in try LogEntry(json: JSONValue(parsing: row.blob(at: 0))) }
+            return try statement.query { row in try LogEntry(stored: row.blob(at: 0)) }
         }
         return IdentityGraph.simulate(log: entries, under: rules, comparedWith: current)
     }

@@ -74,7 +74,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
         var entries: [LogEntry] = []
         while try statement.step() {
-            entries.append(try LogEntry(json: JSONValue(parsing: statement.blob(at: 0))))
+            entries.append(try LogEntry(stored: statement.blob(at: 0)))
             if entries.count == 10_000 {
                 graph.replay(entries)
                 entries.removeAll(keepingCapacity: true)
@@ -229,7 +229,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         let insert = try connection.prepare("INSERT INTO identity_log (sequence, entry) VALUES (?1, ?2)")
         for entry in entries {
             try insert.bind(entry.sequence, at: 1)
-            try insert.bind(entry.json.serializedBytes, at: 2)
+            try insert.bind(entry.encoded, at: 2)
             try insert.run()
         }
     }

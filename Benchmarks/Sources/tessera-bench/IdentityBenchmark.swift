@@ -26,23 +26,32 @@ enum IdentityBenchmark {
         precondition(links > 0 && nodes > 1 && nodes <= Int(Int32.max), "need links > 0 and 1 < nodes < 2^31")
         let (firsts, seconds) = randomLinks(count: links, nodes: nodes)
         if let edgeListPath { write(firsts, seconds, to: edgeListPath) }
-        let identities = (0..<nodes).map { Identity(namespace: namespaces[$0 & 3], value: "n" + String($0)) }
 
         let graph = IdentityGraph(rules: plainUnion, retainsLog: false)
         graph.reserveCapacity(identities: min(nodes, 2 * links), links: links)
-        let newLinks = measure { observe(graph, identities, firsts, seconds) }
-        let repeated = measure { observe(graph, identities, firsts, seconds) }
-        let interning = measure { intern(identities, firsts, seconds, capacity: min(nodes, 2 * links)) }
+        let newLinks = measure { observe(graph, firsts, seconds) }
+        let repeated = measure { observe(graph, firsts, seconds) }
+        let graphBytes = graph.approximateBytes
+        let batched = IdentityGraph(rules: plainUnion, retainsLog: false)
+        batched.reserveCapacity(identities: min(nodes, 2 * links), links: links)
+        let batchedLinks = measure { observeBatched(batched, firsts, seconds) }
+        let batchedRepeat = measure { observeBatched(batched, firsts, seconds) }
+        let interning = measure { intern(firsts, seconds, capacity: min(nodes, 2 * links)) }
         var sets = UnionFind()
         let unionFind = measure { sets = unite(firsts, seconds, nodes: nodes) }
         let components = countComponents(&sets, firsts, seconds, nodes: nodes)
         let people = peopleWorkload(records: min(links, 2_000_000))
+        let log = replayWorkload(entries: min(links, 1_000_000), nodes: nodes)
 
         let rate = { (seconds: Double) in JSONValue.double(Double(links) / seconds) }
         return [
             "links": .int(Int64(links)), "nodes": .int(Int64(nodes)), "identities": .int(Int64(graph.identityCount)),
             "graph_seconds": .double(newLinks), "graph_links_per_s": rate(newLinks),
             "repeat_seconds": .double(repeated), "repeat_links_per_s": rate(repeated),
+            "batched_links_per_s": rate(batchedLinks), "batched_repeat_links_per_s": rate(batchedRepeat),
+            "batched_profiles_match": .bool(batched.profileCount == graph.profileCount),
+            "graph_bytes": .int(Int64(graphBytes)),
+            "graph_bytes_per_identity": .double(Double(graphBytes) / Double(max(graph.identityCount, 1))),
             "intern_seconds": .double(interning), "intern_links_per_s": rate(interning),
             "union_find_seconds": .double(unionFind), "union_find_links_per_s": rate(unionFind),
             "profiles": .int(Int64(graph.profileCount)), "components": .int(Int64(components)),
@@ -51,7 +60,7 @@ enum IdentityBenchmark {
             "default_rules_records_per_s": .double(Double(people.records) / people.seconds),
             "default_rules_profiles": .int(Int64(people.profiles)),
             "default_rules_refusals": .int(Int64(people.refusals)), "peak_rss_mb": .double(peakResidentMegabytes()),
-        ]
+        ].merging(log) { first, _ in first }
     }
 
     /// Non-unique namespaces, so that random links never conflict.
@@ -62,25 +71,65 @@ enum IdentityBenchmark {
         uniqueNamespaces: [], maxIdentitiesPerProfile: Int(Int32.max), sharedIdentityThreshold: Int(Int32.max),
         touchInterval: Int64.max / 4)
 
+    /// The identity of random node `node`: one of four namespaces, and `n` with the number.
+    ///
+    /// Made as each link is observed, as a record's identities arrive with it, rather than read from
+    /// a table of millions (whose reads would be cache misses no caller pays).
+    /// The value is written digit by digit into a small buffer, as `String(node)` and a concatenation
+    /// cost more than observing the link does.
+    @inline(__always)
+    static func identity(_ node: Int32) -> Identity {
+        let value = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { buffer in
+            var number = UInt32(node)
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(number % 10)
+                number /= 10
+            } while number > 0
+            start -= 1
+            buffer[start] = UInt8(ascii: "n")
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
+        }
+        return Identity(namespace: namespaces[Int(node & 3)], value: value)
+    }
+
     /// Observes each link as a record of two identities.
-    static func observe(_ graph: IdentityGraph, _ identities: [Identity], _ firsts: [Int32], _ seconds: [Int32]) {
-        var pair = [identities[0], identities[1]]
+    static func observe(_ graph: IdentityGraph, _ firsts: [Int32], _ seconds: [Int32]) {
+        var pair = [identity(0), identity(1)]
         let time = Timestamp(milliseconds: 1_764_720_000_000)
         for position in firsts.indices {
-            pair[0] = identities[Int(firsts[position])]
-            pair[1] = identities[Int(seconds[position])]
+            pair[0] = identity(firsts[position])
+            pair[1] = identity(seconds[position])
             _ = graph.observe(
                 pair, provenance: Provenance(record: Int64(position), source: 1, rule: "bench", time: time))
         }
     }
 
+    /// Observes each link as a record of two identities, handing the graph `batch` records at a time
+    /// (`IdentityGraph.observe(_:)`), as a writer does with the records of one commit.
+    static func observeBatched(_ graph: IdentityGraph, _ firsts: [Int32], _ seconds: [Int32], batch: Int = 1024) {
+        let time = Timestamp(milliseconds: 1_764_720_000_000)
+        var records: [Observation] = []
+        records.reserveCapacity(batch)
+        for start in stride(from: 0, to: firsts.count, by: batch) {
+            records.removeAll(keepingCapacity: true)
+            for position in start..<min(start + batch, firsts.count) {
+                let provenance = Provenance(record: Int64(position), source: 1, rule: "bench", time: time)
+                let identities = [identity(firsts[position]), identity(seconds[position])]
+                records.append(Observation(identities: identities, provenance: provenance))
+            }
+            _ = graph.observe(records)
+        }
+    }
+
     /// Interns both ends of every link, as `observe` does first.
-    static func intern(_ identities: [Identity], _ firsts: [Int32], _ seconds: [Int32], capacity: Int) {
+    static func intern(_ firsts: [Int32], _ seconds: [Int32], capacity: Int) {
         var index = IdentityIndex()
         index.reserveCapacity(capacity)
         for position in firsts.indices {
-            _ = index.intern(identities[Int(firsts[position])])
-            _ = index.intern(identities[Int(seconds[position])])
+            _ = index.intern(identity(firsts[position]))
+            _ = index.intern(identity(seconds[position]))
         }
     }
 
@@ -130,6 +179,47 @@ enum IdentityBenchmark {
             }
         }
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    }
+
+    /// The identity log of random links (`entries` entries or a few more, two or three per link),
+    /// stored as JSON and in the binary form, then read back and replayed into a new graph: the
+    /// profile engine's rebuild at start-up, each way.
+    static func replayWorkload(entries count: Int, nodes: Int) -> [String: JSONValue] {
+        let (firsts, seconds) = randomLinks(count: count, nodes: nodes)
+        let source = IdentityGraph(rules: plainUnion, retainsLog: false)
+        var entries: [LogEntry] = []
+        entries.reserveCapacity(count + 3)
+        let time = Timestamp(milliseconds: 1_764_720_000_000)
+        for position in firsts.indices where entries.count < count {
+            let provenance = Provenance(record: Int64(position), source: 1, rule: "record", time: time)
+            let record = [identity(firsts[position]), identity(seconds[position])]
+            entries += source.observe(record, provenance: provenance).entries
+        }
+
+        var json: [[UInt8]] = []
+        var binary: [[UInt8]] = []
+        let jsonEncode = measure { json = entries.map { $0.json.serializedBytes } }
+        let binaryEncode = measure { binary = entries.map(\.encoded) }
+        var fromJSON: [LogEntry] = []
+        var fromBinary: [LogEntry] = []
+        let jsonDecode = measure { fromJSON = json.map { try! LogEntry(stored: $0) } }
+        let binaryDecode = measure { fromBinary = binary.map { try! LogEntry(stored: $0) } }
+        var rebuilt = IdentityGraph(rules: plainUnion, retainsLog: false)
+        let replay = measure { rebuilt = IdentityGraph(rules: plainUnion, replaying: fromBinary, retainsLog: false) }
+
+        let perSecond = { (seconds: Double) in JSONValue.double(Double(entries.count) / seconds) }
+        return [
+            "log_entries": .int(Int64(entries.count)),
+            "log_json_bytes_per_entry": .double(Double(json.reduce(0) { $0 + $1.count }) / Double(entries.count)),
+            "log_binary_bytes_per_entry": .double(Double(binary.reduce(0) { $0 + $1.count }) / Double(entries.count)),
+            "log_json_encode_per_s": perSecond(jsonEncode), "log_binary_encode_per_s": perSecond(binaryEncode),
+            "log_json_decode_per_s": perSecond(jsonDecode), "log_binary_decode_per_s": perSecond(binaryDecode),
+            "log_replay_per_s": perSecond(replay),
+            "log_rebuild_json_seconds": .double(jsonDecode + replay),
+            "log_rebuild_binary_seconds": .double(binaryDecode + replay),
+            "log_decoded_alike": .bool(fromJSON == entries && fromBinary == entries),
+            "log_rebuilt_profiles_match": .bool(rebuilt.profileCount == source.profileCount),
+        ]
     }
 
     /// People with user ids, emails, loyalty cards, CRM ids and several browsers each, sending the
