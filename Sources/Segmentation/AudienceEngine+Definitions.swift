@@ -150,6 +150,7 @@ extension AudienceEngine {
         if !adding {
             try connection.execute("DELETE FROM audience_state")
             try connection.execute("DELETE FROM audience_schedule")
+            scheduled.removeAll()
             states.removeAll()
         }
         let names = Set(

@@ -33,6 +33,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     var states: [Int64: StreamingState] = [:]
     /// Memberships by profile, then audience id, as the store holds them (exited ones included).
     var membershipCache: [Int64: [Int64: Membership]] = [:]
+    /// The due moment last written for each profile (`Int64.min` for none), to skip rewriting it.
+    var scheduled: [Int64: Int64] = [:]
     /// Profiles whose cached state changed in the current transaction and must be written.
     var changedStates: Set<Int64> = []
     private var loaded = false
@@ -88,6 +90,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         try SegmentationSchema.create(in: connection)
         states.removeAll()
         membershipCache.removeAll()
+        scheduled.removeAll()
         changedStates.removeAll()
         pending.removeAll()
         let select = try connection.prepare("SELECT id, name, rule FROM audiences", cached: false)
@@ -289,6 +292,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
 
     /// Writes, moves or clears the moment the profile is next due.
     func schedule(_ profile: Int64, due: Timestamp?, in connection: SQLiteConnection) throws {
+        // Most evaluations leave the moment unchanged; the writer remembers what it wrote last.
+        let known = due?.milliseconds ?? Int64.min
+        if scheduled[profile] == known { return }
+        scheduled[profile] = known
         guard let due else {
             let delete = try connection.prepare("DELETE FROM audience_schedule WHERE profile_id = ?1")
             try delete.bind(profile, at: 1)
@@ -318,13 +325,10 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         for (audience, membership) in try memberships(of: from, in: connection) where membership.status != .exited {
             try record(.exited, audience: audience, profile: from, at: now, cause: "merge into \(into)", in: connection)
         }
-        for sql in [
-            "DELETE FROM audience_state WHERE profile_id = ?1", "DELETE FROM audience_schedule WHERE profile_id = ?1",
-        ] {
-            let delete = try connection.prepare(sql)
-            try delete.bind(from, at: 1)
-            try delete.run()
-        }
+        let delete = try connection.prepare("DELETE FROM audience_state WHERE profile_id = ?1")
+        try delete.bind(from, at: 1)
+        try delete.run()
+        try schedule(from, due: nil, in: connection)
     }
 
     /// A profile's streaming state recomputed from its events.
@@ -399,6 +403,9 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     private func trimCache() {
         if states.count > cachedStates {
             for profile in Array(states.keys.prefix(states.count / 4)) { states[profile] = nil }
+        }
+        if scheduled.count > cachedStates {
+            for profile in Array(scheduled.keys.prefix(scheduled.count / 4)) { scheduled[profile] = nil }
         }
         if membershipCache.count > cachedStates {
             for profile in Array(membershipCache.keys.prefix(membershipCache.count / 4)) {
