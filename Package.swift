@@ -59,6 +59,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Activation",
+            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Identity",
@@ -97,6 +102,8 @@ let package = Package(
             name: "IdentityTests", dependencies: ["Identity", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "UnificationTests", dependencies: ["Unification", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ActivationTests", dependencies: ["Activation", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SegmentationTests", dependencies: ["Segmentation", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -26,7 +26,7 @@ extension AudienceEngine {
             else { continue }
             rows[profile] = builder.addProfile(
                 id: profile, attributes: view.attributes, computed: view.computed,
-                identityNamespaces: view.identityNamespaces, consent: [:])
+                identityNamespaces: view.identityNamespaces, consent: Self.answers(view))
         }
         let names = needs.events.keys.sorted()
         if !names.isEmpty {

@@ -111,7 +111,7 @@ extension AudienceEngine {
             let events = try self.events(of: profile, named: audience.rule, in: connection)
             let facts = ProfileFacts(
                 attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
-                memberships: names, history: events)
+                consent: Self.answers(view), memberships: names, history: events)
             let explanation = AudienceEvaluator.explain(audience.rule, for: facts, events: events, at: self.clock.now())
             return (explanation, names.contains(audience.name))
         }

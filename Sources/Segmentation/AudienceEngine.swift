@@ -165,6 +165,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             change.computed = true
             change.attributes = changes.attributesChanged.contains(profile)
             change.identities = changes.identitiesChanged.contains(profile)
+            change.consent = changes.consentChanged.contains(profile)
             change.created = changes.created.contains(profile)
             change.everything = changes.rebuilt.contains(profile) || changes.merged.contains { $0.into == profile }
             let cause =
@@ -197,7 +198,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         let current = try memberships(of: profile, in: connection)
         let facts = ProfileFacts(
             attributes: view.attributes, computed: view.computed, identityNamespaces: view.identityNamespaces,
-            history: state.history(plan: plan))
+            consent: Self.answers(view), history: state.history(plan: plan))
         var members = AudienceFlags(count: plan.ordered.count)
         for (id, membership) in current where membership.status != .exited {
             if let position = plan.position(of: id) { members.set(position, true) }
@@ -412,6 +413,11 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
                 membershipCache[profile] = nil
             }
         }
+    }
+
+    /// The view's consent as rules read it.
+    static func answers(_ view: ProfileView) -> [String: ConsentAnswer] {
+        view.consent.compactMapValues { ConsentAnswer(rawValue: $0.rawValue) }
     }
 
     // MARK: - Records as events

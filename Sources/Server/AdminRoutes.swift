@@ -4,11 +4,15 @@ import JSONParsing
 import Storage
 import TesseraCore
 
-/// Routes for operators: sources, stored events and dead letters. All need the admin token.
+/// Routes for operators: sources, stored events and dead letters. All need the `admin` scope.
+///
+/// Stored events and dead letters hold whole request bodies, so every page read is audited (with no
+/// profile id: the bodies are not resolved to profiles here).
 struct AdminRoutes: Sendable {
     let store: Store
     let authenticator: Authenticator
     let collection: CollectionService
+    let audit: AuditLog
 
     static let defaultPageSize = 100
     static let maxPageSize = 1_000
@@ -75,6 +79,7 @@ struct AdminRoutes: Sendable {
             }
             let page = try Page(query)
             let events = try store.events(sourceID: sourceID, after: page.after, limit: page.limit)
+            audit.record(call)
             call.respond(
                 HTTPResponse(
                     status: 200, headers: [("Content-Type", "application/json")],
@@ -90,6 +95,7 @@ struct AdminRoutes: Sendable {
         do {
             let page = try Page(call.request.query)
             let letters = try store.deadLetters(after: page.after, limit: page.limit)
+            audit.record(call)
             let next: JSONValue = letters.count == page.limit ? .optional(letters.last?.id) : .null
             call.respond(.json(200, ["deadLetters": .array(letters.map(AdminRoutes.json)), "next": next]))
         } catch let error as PageError {
@@ -150,14 +156,17 @@ struct AdminRoutes: Sendable {
     }
 
     /// A page of events written straight from their stored JSON, without re-parsing them.
-    static func page(_ events: [StoredEvent], next: Int64?) -> [UInt8] {
+    ///
+    /// - Parameter masked: leave out each record's body and mask its `userId` and `anonymousId`, for
+    ///   callers without `profiles:read-pii`.
+    static func page(_ events: [StoredEvent], next: Int64?, masked: Bool = false) -> [UInt8] {
         var writer = JSONWriter(capacity: 256 + events.reduce(0) { $0 + $1.body.count + 200 })
         writer.beginObject()
         writer.writeKey("events")
         writer.beginArray()
         for (index, event) in events.enumerated() {
             if index > 0 { writer.writeComma() }
-            write(event, to: &writer)
+            write(event, masked: masked, to: &writer)
         }
         writer.endArray()
         writer.writeComma()
@@ -167,22 +176,28 @@ struct AdminRoutes: Sendable {
         return writer.bytes
     }
 
-    private static func write(_ event: StoredEvent, to writer: inout JSONWriter) {
-        let fields: [(String, JSONValue)] = [
+    private static func write(_ event: StoredEvent, masked: Bool, to writer: inout JSONWriter) {
+        let userID = masked ? event.userID.map { _ in Mask.placeholder } : event.userID
+        let anonymousID = masked ? event.anonymousID.map { _ in Mask.placeholder } : event.anonymousID
+        var fields: [(String, JSONValue)] = [
             ("sequence", .int(event.sequence)), ("sourceId", .int(event.sourceID)),
             ("messageId", .string(event.messageID)), ("type", .string(event.kind)),
-            ("event", .optional(event.eventName)), ("userId", .optional(event.userID)),
-            ("anonymousId", .optional(event.anonymousID)), ("timestamp", .string(event.timestamp.iso8601)),
+            ("event", .optional(event.eventName)), ("userId", .optional(userID)),
+            ("anonymousId", .optional(anonymousID)), ("timestamp", .string(event.timestamp.iso8601)),
             ("receivedAt", .string(event.receivedAt.iso8601)),
         ]
+        if masked { fields.append(("masked", true)) }
         writer.beginObject()
-        for (key, value) in fields {
+        for (index, (key, value)) in fields.enumerated() {
+            if index > 0 { writer.writeComma() }
             writer.writeKey(key)
             writer.write(value)
-            writer.writeComma()
         }
-        writer.writeKey("record")
-        writer.writeRaw(event.body)
+        if !masked {
+            writer.writeComma()
+            writer.writeKey("record")
+            writer.writeRaw(event.body)
+        }
         writer.endObject()
     }
 }

@@ -7,11 +7,16 @@ import Storage
 import TesseraCore
 import Unification
 
-/// Routes that define audiences and read their members, history and explanations. All need the
-/// admin token.
+/// Routes that define audiences and read their members, history and explanations.
+///
+/// Reads need `profiles:read`, changes `audiences:write`. Members, a profile's memberships and `why`
+/// are reads of personal data and audited; `why` masks the values of personal attributes unless
+/// the caller has `profiles:read-pii`.
 struct AudienceRoutes: Sendable {
     let engine: AudienceEngine
     let reader: ProfileReader
+    let audit: AuditLog
+    let mask = Mask()
 
     /// `POST /v1/audiences` with `{"name", "rule", "description"}`; the rule is text or its JSON form.
     func create(_ call: RouteRequest) {
@@ -77,6 +82,7 @@ struct AudienceRoutes: Sendable {
             let id = try Self.id(call)
             let page = try Page(call.request.query)
             let members = try engine.members(of: id, after: page.after, limit: page.limit)
+            audit.record(call, profiles: members.map(\.profileID))
             let next = members.count == page.limit ? members.last.map { JSONValue.int($0.profileID) } : nil
             return .json(200, ["members": .array(members.map(\.json)), "next": next ?? .null])
         }
@@ -146,9 +152,11 @@ struct AudienceRoutes: Sendable {
         respondAsync(call) {
             let id = try Self.id(call)
             let profile = try profileID(call.parameters)
-            guard let (explanation, member) = try await engine.why(audience: id, profile: profile) else {
+            guard var (explanation, member) = try await engine.why(audience: id, profile: profile) else {
                 throw RouteFailure.notFound("no profile has that identity")
             }
+            if !call.seesPersonalData { explanation = mask.explanation(explanation, of: try engine.audience(id).rule) }
+            audit.record(call, profiles: [profile])
             return .json(
                 200,
                 ["audienceId": .int(id), "profileId": .int(profile), "member": .bool(member), "rule": explanation.json])
@@ -168,6 +176,7 @@ struct AudienceRoutes: Sendable {
                 return json
             }
             let history = try engine.history(ofProfile: profile, limit: 50).map(\.json)
+            audit.record(call, profiles: [profile])
             return .json(
                 200, ["profileId": .int(profile), "audiences": .array(memberships), "history": .array(history)])
         }

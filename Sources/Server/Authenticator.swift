@@ -5,14 +5,21 @@ import Storage
 import Synchronization
 import TesseraCore
 
-/// Decides who is calling: a source (by write key) or the admin (by token).
+/// Decides who is calling: a source (by write key), or a bearer token's holder (the admin or an API token).
 ///
 /// Write keys are looked up in the store and cached briefly, so that a source added or a key rotated
 /// by `tessera sources` in another process takes effect within seconds without a restart. The admin
-/// token is held only as its SHA-256 digest and compared in constant time.
+/// token is held only as its SHA-256 digest and compared in constant time. API tokens are found by
+/// the SHA-256 digest of their secret (the store has nothing else) and cached the same way; a token
+/// revoked through this server stops working at once, one revoked elsewhere within seconds.
 final class Authenticator: Sendable {
     private struct CachedSource {
         var source: SourceRecord?
+        var expires: Int64
+    }
+
+    private struct CachedToken {
+        var token: TokenRecord?
         var expires: Int64
     }
 
@@ -20,9 +27,17 @@ final class Authenticator: Sendable {
     private let adminTokenDigest: [UInt8]
     private let clock: any WallClock
     private let cache = Mutex<[String: CachedSource]>([:])
+    /// API tokens by the hex digest of their secret (never by the secret itself).
+    private let tokens = Mutex<[String: CachedToken]>([:])
+    /// When each token's use was last written to the store, by token id.
+    private let touched = Mutex<[String: Int64]>([:])
     private static let knownKeyLifetime: Int64 = 10_000
     private static let unknownKeyLifetime: Int64 = 2_000
     private static let cacheCapacity = 10_000
+    /// `last_used_at` is written at most this often per token.
+    static let touchInterval: Int64 = 60_000
+    /// The prefix of every API token's secret.
+    static let tokenPrefix = "tsk_"
 
     init(store: Store, adminTokenDigest: [UInt8], clock: any WallClock) {
         self.store = store
@@ -48,10 +63,48 @@ final class Authenticator: Sendable {
         cache.withLock { $0.removeAll() }
     }
 
-    /// Whether the request carries the admin token as a bearer token.
-    func isAdmin(_ request: HTTPRequest) -> Bool {
-        guard let token = Authenticator.bearerToken(request.headers["authorization"]) else { return false }
-        return Digest.constantTimeEquals(Digest.sha256(Array(token.utf8)), adminTokenDigest)
+    /// Forgets cached API tokens, after tokens change in this process.
+    func invalidateTokens() {
+        tokens.withLock { $0.removeAll() }
+    }
+
+    /// Who holds the request's bearer token: the admin (every scope) or an active API token; nil
+    /// when there is no bearer token or it opens nothing.
+    func caller(of request: HTTPRequest) -> Caller? {
+        guard let secret = Authenticator.bearerToken(request.headers["authorization"]) else { return nil }
+        let digest = Digest.sha256(Array(secret.utf8))
+        if Digest.constantTimeEquals(digest, adminTokenDigest) { return .admin }
+        guard secret.hasPrefix(Authenticator.tokenPrefix), let token = token(digest: digest), token.isActive else {
+            return nil
+        }
+        touch(token.id)
+        return Caller(tokenID: token.id, scopes: Set(token.scopes.compactMap(Scope.init(rawValue:))))
+    }
+
+    private func token(digest: [UInt8]) -> TokenRecord? {
+        let key = Digest.hex(digest)
+        let now = clock.now().milliseconds
+        if let cached = tokens.withLock({ $0[key] }), cached.expires > now { return cached.token }
+        let token = try? store.token(secretDigest: digest)
+        let lifetime = token == nil ? Authenticator.unknownKeyLifetime : Authenticator.knownKeyLifetime
+        tokens.withLock { tokens in
+            if tokens.count >= Authenticator.cacheCapacity { tokens.removeAll(keepingCapacity: true) }
+            tokens[key] = CachedToken(token: token, expires: now + lifetime)
+        }
+        return token
+    }
+
+    /// Writes the token's last use to the store when the stored one is a minute old or more.
+    private func touch(_ id: String) {
+        let now = clock.now()
+        let due = touched.withLock { touched in
+            if let last = touched[id], now.milliseconds - last < Authenticator.touchInterval { return false }
+            touched[id] = now.milliseconds
+            return true
+        }
+        guard due else { return }
+        let store = store
+        Task { try? await store.touchTokens([id: now]) }
     }
 
     /// The user name of an HTTP Basic `Authorization` header: where Segment clients put the write key.

@@ -28,9 +28,15 @@ enum OpenAPIDocument {
             "summary": .string(route.summary),
             "operationId": .string(operationID(route)),
             "tags": [.string(docs.tag)],
-            "responses": .object(responses(docs)),
+            "responses": .object(responses(docs, scope: route.access.scope)),
         ]
-        if !docs.description.isEmpty { operation["description"] = .string(docs.description) }
+        var description = docs.description
+        if let scope = route.access.scope {
+            let requirement = "Needs the `\(scope.rawValue)` scope."
+            description = description.isEmpty ? requirement : description + " " + requirement
+            operation["x-required-scope"] = .string(scope.rawValue)
+        }
+        if !description.isEmpty { operation["description"] = .string(description) }
         var parameters: [JSONValue] = route.segments.filter { $0.first == "{" }.map { segment in
             let name = String(segment.dropFirst().dropLast())
             return ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
@@ -48,13 +54,24 @@ enum OpenAPIDocument {
         switch route.access {
         case .open: operation["security"] = []
         case .writeKey: operation["security"] = [["writeKey": []]]
-        case .admin: operation["security"] = [["adminToken": []]]
+        case .scope: operation["security"] = [["apiToken": []]]
         }
         return .object(operation)
     }
 
-    private static func responses(_ docs: RouteDocumentation) -> [String: JSONValue] {
+    /// The documented responses; a route that needs a scope also answers 401 and 403.
+    private static func responses(_ docs: RouteDocumentation, scope: Scope?) -> [String: JSONValue] {
         var responses: [String: JSONValue] = [:]
+        if let scope {
+            responses["401"] = [
+                "description": "No valid API token or admin token.",
+                "content": [docs.responseContentType: ["schema": RouteTable.ref("Error")]],
+            ]
+            responses["403"] = [
+                "description": .string("The token lacks the `\(scope.rawValue)` scope."),
+                "content": [docs.responseContentType: ["schema": RouteTable.ref("Forbidden")]],
+            ]
+        }
         for response in docs.responses {
             var entry: [String: JSONValue] = ["description": .string(response.description)]
             let media: JSONValue = response.schema.map { ["schema": $0] } ?? [:]
@@ -77,7 +94,16 @@ enum OpenAPIDocument {
             "type": "http", "scheme": "basic",
             "description": "A source's write key as the user name, empty password (as Segment).",
         ],
-        "adminToken": ["type": "http", "scheme": "bearer", "description": "The admin token."],
+        "apiToken": [
+            "type": "http", "scheme": "bearer",
+            "description": .string(
+                "An API token (`tsk_…`) or the admin token. Each operation names the scope it needs in "
+                    + "`x-required-scope`; the admin token has every scope."),
+        ],
+    ]
+
+    private static let scopeSchema: JSONValue = [
+        "type": "string", "enum": .array(Scope.allCases.map { .string($0.rawValue) }),
     ]
 
     private static let schemas: [String: JSONValue] = [
@@ -273,6 +299,55 @@ enum OpenAPIDocument {
             "properties": [
                 "audienceId": ["type": "integer"], "profileId": ["type": "integer"], "member": ["type": "boolean"],
                 "rule": ["type": "object"],
+            ],
+        ],
+        "Forbidden": [
+            "type": "object", "required": ["error"],
+            "properties": [
+                "error": [
+                    "type": "object", "required": ["code", "message", "scope"],
+                    "properties": [
+                        "code": ["type": "string", "enum": ["forbidden"]], "message": ["type": "string"],
+                        "scope": ["type": "string", "description": "The scope the route needs."],
+                    ],
+                ]
+            ],
+        ],
+        "NewToken": [
+            "type": "object", "required": ["name", "scopes"],
+            "properties": [
+                "name": ["type": "string", "maxLength": 100],
+                "scopes": ["type": "array", "minItems": 1, "items": scopeSchema],
+            ],
+        ],
+        "Token": [
+            "type": "object",
+            "properties": [
+                "id": ["type": "string"], "name": ["type": "string"],
+                "scopes": ["type": "array", "items": scopeSchema],
+                "createdAt": ["type": "string"], "lastUsedAt": ["type": "string", "nullable": true],
+                "revokedAt": ["type": "string", "nullable": true],
+                "token": ["type": "string", "description": "The secret; only in the answer that creates the token."],
+            ],
+        ],
+        "TokenList": [
+            "type": "object", "properties": ["tokens": ["type": "array", "items": RouteTable.ref("Token")]],
+        ],
+        "AuditPage": [
+            "type": "object",
+            "properties": [
+                "entries": [
+                    "type": "array",
+                    "items": [
+                        "type": "object",
+                        "properties": [
+                            "id": ["type": "integer"], "time": ["type": "string"], "tokenId": ["type": "string"],
+                            "route": ["type": "string"], "action": ["type": "string", "enum": ["read", "read-pii"]],
+                            "profileId": ["type": "integer", "nullable": true],
+                        ],
+                    ],
+                ],
+                "next": ["type": "integer", "nullable": true],
             ],
         ],
         "Split": [

@@ -8,11 +8,17 @@ import Storage
 import TesseraCore
 import Unification
 
-/// Routes that read unified profiles and explain or correct the identity graph. All need the admin token.
+/// Routes that read unified profiles and explain or correct the identity graph.
+///
+/// Reads need `profiles:read` and show identity values and personal attributes masked unless the
+/// caller also has `profiles:read-pii`; every read is audited with the profiles it touched.
+/// Correcting the graph (unlink) needs `admin`.
 struct ProfileRoutes: Sendable {
     let store: Store
     let engine: ProfileEngine
     let reader: ProfileReader
+    let audit: AuditLog
+    let mask = Mask()
 
     static let maxLookups = 1_000
 
@@ -21,18 +27,25 @@ struct ProfileRoutes: Sendable {
         respond(call) {
             let fields = call.request.query["fields"].map { $0.split(separator: ",").map(String.init) }
             let policy = call.request.query["mergePolicy"]
-            if let namespace = call.parameters["namespace"], let value = call.parameters["value"] {
+            if let namespace = call.parameters["namespace"], let value = call.parameters["value"],
+                call.seesPersonalData
+            {
+                // Unmasked readers get the cached rendering as is; the id is looked up for the audit.
                 guard
                     let bytes = try reader.documentBytes(
                         namespace: namespace, value: value, policyName: policy, fields: fields)
                 else { throw RouteFailure.notFound("no profile has that identity") }
+                if let id = try reader.profileID(namespace: namespace, value: value) {
+                    audit.record(call, profiles: [id.rawValue])
+                }
                 return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: bytes)
             }
             let id = try resolve(call.parameters)
             guard let document = try reader.document(of: id, policyName: policy, fields: fields) else {
                 throw RouteFailure.notFound("no profile has that identity")
             }
-            return .json(200, document)
+            audit.record(call, profiles: [id.rawValue])
+            return .json(200, call.seesPersonalData ? document : mask.profile(document))
         }
     }
 
@@ -49,7 +62,8 @@ struct ProfileRoutes: Sendable {
             let limit = try Page(call.request.query).limit
             let events = try reader.events(of: id, before: before, limit: limit)
             let next = events.count == limit ? events.last?.sequence : nil
-            let body = AdminRoutes.page(events, next: next)
+            let body = AdminRoutes.page(events, next: next, masked: !call.seesPersonalData)
+            audit.record(call, profiles: [id.rawValue])
             return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
         }
     }
@@ -59,12 +73,12 @@ struct ProfileRoutes: Sendable {
         respondAsync(call) {
             let id = try resolve(call.parameters)
             let view = try await engine.graphView(of: id, store: store)
-            return .json(
-                200,
-                [
-                    "profileId": .int(id.rawValue), "identities": .array(view.identities.map(\.json)),
-                    "links": .array(view.links.map(\.json)),
-                ])
+            let graph: JSONValue = [
+                "profileId": .int(id.rawValue), "identities": .array(view.identities.map(\.json)),
+                "links": .array(view.links.map(\.json)),
+            ]
+            audit.record(call, profiles: [id.rawValue])
+            return .json(200, call.seesPersonalData ? graph : mask.identityStrings(in: graph))
         }
     }
 
@@ -78,6 +92,7 @@ struct ProfileRoutes: Sendable {
                     "at most \(ProfileRoutes.maxLookups) identities at once", field: "identities")
             }
             var results: [JSONValue] = []
+            var found: [Int64] = []
             for (index, item) in items.enumerated() {
                 let identity = try ProfileRoutes.identity(item, field: "identities[\(index)]")
                 let id: ProfileID?
@@ -86,9 +101,12 @@ struct ProfileRoutes: Sendable {
                 } catch is ProfileReader.LookupError {
                     id = nil
                 }
-                let document = try id.flatMap { try reader.document(of: $0, policyName: nil, fields: nil) }
+                var document = try id.flatMap { try reader.document(of: $0, policyName: nil, fields: nil) }
+                if let id, document != nil { found.append(id.rawValue) }
+                if !call.seesPersonalData { document = document.map(mask.profile) }
                 results.append(["identity": .string(identity.description), "profile": document ?? .null])
             }
+            audit.record(call, profiles: Array(Set(found)).sorted())
             return .json(200, ["results": .array(results)])
         }
     }
@@ -98,7 +116,9 @@ struct ProfileRoutes: Sendable {
         respondAsync(call) {
             let from = try normalised(call.request.query["from"], field: "from", keepingBlocked: true)
             let to = try normalised(call.request.query["to"], field: "to", keepingBlocked: true)
-            return .json(200, try await engine.explain(from: from, to: to, store: store).json)
+            let explanation = try await engine.explain(from: from, to: to, store: store)
+            audit.record(call, profiles: explanation.profile.map { [$0.rawValue] } ?? [])
+            return .json(200, call.seesPersonalData ? explanation.json : mask.identityStrings(in: explanation.json))
         }
     }
 
@@ -111,11 +131,11 @@ struct ProfileRoutes: Sendable {
             let split: Split
             if let single = body["identity"] {
                 let identity = try normalised(single.stringValue, field: "identity")
-                split = try await engine.remove(identity, store: store, by: "admin")
+                split = try await engine.remove(identity, store: store, by: call.caller?.tokenID ?? "admin")
             } else {
                 let from = try normalised(body["from"]?.stringValue, field: "from")
                 let to = try normalised(body["to"]?.stringValue, field: "to")
-                split = try await engine.unlink(from, to, store: store, by: "admin")
+                split = try await engine.unlink(from, to, store: store, by: call.caller?.tokenID ?? "admin")
             }
             guard split.changed else { throw RouteFailure.notFound("no such link or identity in the graph") }
             return .json(200, split.json)

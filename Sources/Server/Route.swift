@@ -11,8 +11,14 @@ struct Route: Sendable {
         case open
         /// A source's write key, as the HTTP Basic user name or `writeKey` in the body.
         case writeKey
-        /// The admin token, as `Authorization: Bearer <token>`.
-        case admin
+        /// A bearer token (an API token or the admin token) that carries this scope.
+        case scope(Scope)
+
+        /// The scope a bearer token needs, for routes that need one.
+        var scope: Scope? {
+            if case .scope(let scope) = self { return scope }
+            return nil
+        }
     }
 
     typealias Handler = @Sendable (RouteRequest) -> Void
@@ -43,11 +49,18 @@ struct Route: Sendable {
     var metricName: String { path }
 }
 
-/// What a handler receives: the request, its path parameters and the way to answer.
+/// What a handler receives: the request, its path parameters, who calls, and the way to answer.
 struct RouteRequest: Sendable {
     let request: HTTPRequest
     let parameters: [String: String]
+    /// The route's path pattern (`/v1/profiles/{id}`), for the audit log.
+    var route: String = ""
+    /// The bearer token's holder, for routes that need a scope; nil on open and write-key routes.
+    var caller: Caller?
     let respond: @Sendable (HTTPResponse) -> Void
+
+    /// Whether personal data goes out unmasked: only to callers with `profiles:read-pii`.
+    var seesPersonalData: Bool { caller?.seesPersonalData ?? false }
 }
 
 /// The OpenAPI details of a route beyond its method, path and summary.

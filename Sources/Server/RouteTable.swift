@@ -6,14 +6,18 @@ import TesseraCore
 enum RouteTable {
     static func routes(
         collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, audiences: AudienceRoutes?,
-        operations: OperationsRoutes
+        tokens: TokenRoutes, operations: OperationsRoutes
     ) -> [Route] {
         collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles)
-            + (audiences.map(audienceRoutes) ?? []) + operationsRoutes(operations)
+            + (audiences.map(audienceRoutes) ?? []) + tokenRoutes(tokens) + operationsRoutes(operations)
     }
 
+    /// The 401 every route that needs a bearer token documents (the 403 is added by the OpenAPI builder).
+    static let unauthorized = (
+        status: 401, description: "No valid API token or admin token as a bearer token.", schema: ref("Error")
+    )
+
     private static func audienceRoutes(_ audiences: AudienceRoutes) -> [Route] {
-        let unauthorized = (status: 401, description: "The admin token is missing or wrong.", schema: ref("Error"))
         let notFound = (status: 404, description: "No audience has that id.", schema: ref("Error"))
         let invalid = (
             status: 400, description: "An invalid rule (with its line and column) or parameter.", schema: ref("Error")
@@ -27,15 +31,17 @@ enum RouteTable {
         ]
         func route(
             _ method: String, _ path: String, _ summary: String, body: String? = nil,
-            query: [(name: String, type: String, description: String)] = [],
+            query: [(name: String, type: String, description: String)] = [], scope: Scope? = nil,
             ok: (Int, String, JSONValue?), _ handler: @escaping @Sendable (RouteRequest) -> Void
         ) -> Route {
+            // Reads need `profiles:read`; changes need `audiences:write`.
+            let scope = scope ?? (method == "GET" ? .profilesRead : .audiencesWrite)
             var responses: [(status: Int, description: String, schema: JSONValue?)] = [
                 (ok.0, ok.1, ok.2), invalid, unauthorized, notFound,
             ]
             if method != "GET" { responses.append(conflict) }
             return Route(
-                method: method, path: path, access: .admin, summary: summary,
+                method: method, path: path, access: .scope(scope), summary: summary,
                 documentation: RouteDocumentation(
                     tag: "audiences", queryParameters: query, requestBody: body.map(ref), responses: responses),
                 handler: handler)
@@ -78,7 +84,7 @@ enum RouteTable {
                 ok: (200, "How many profiles entered and left.", nil), audiences.evaluate),
             route(
                 "POST", "/v1/audiences/estimate", "About how many profiles an unsaved rule matches",
-                body: "AudienceEstimate",
+                body: "AudienceEstimate", scope: .profilesRead,
                 ok: (200, "The estimated size, from a snapshot at most a minute old.", nil), audiences.estimate),
             route(
                 "GET", "/v1/audiences/{id}/why/{namespace}/{value}",
@@ -91,7 +97,6 @@ enum RouteTable {
     }
 
     private static func profileRoutes(_ profiles: ProfileRoutes) -> [Route] {
-        let unauthorized = (status: 401, description: "The admin token is missing or wrong.", schema: ref("Error"))
         let notFound = (status: 404, description: "No profile has that identity or id.", schema: ref("Error"))
         let invalid = (status: 400, description: "An invalid identity or parameter.", schema: ref("Error"))
         let profileQuery: [(name: String, type: String, description: String)] = [
@@ -100,7 +105,7 @@ enum RouteTable {
         ]
         return [
             Route(
-                method: "GET", path: "/v1/profiles/{namespace}/{value}", access: .admin,
+                method: "GET", path: "/v1/profiles/{namespace}/{value}", access: .scope(.profilesRead),
                 summary: "Read the unified profile of an identity",
                 documentation: RouteDocumentation(
                     description: "Identities with first and last seen, merged attributes, computed attributes.",
@@ -108,14 +113,14 @@ enum RouteTable {
                     responses: [(200, "The profile.", ref("Profile")), invalid, unauthorized, notFound]),
                 handler: profiles.profile),
             Route(
-                method: "GET", path: "/v1/profiles/{id}", access: .admin,
+                method: "GET", path: "/v1/profiles/{id}", access: .scope(.profilesRead),
                 summary: "Read a unified profile by its id (merged ids redirect)",
                 documentation: RouteDocumentation(
                     tag: "profiles", queryParameters: profileQuery,
                     responses: [(200, "The profile.", ref("Profile")), invalid, unauthorized, notFound]),
                 handler: profiles.profile),
             Route(
-                method: "GET", path: "/v1/profiles/{namespace}/{value}/events", access: .admin,
+                method: "GET", path: "/v1/profiles/{namespace}/{value}/events", access: .scope(.profilesRead),
                 summary: "A profile's timeline, newest first",
                 documentation: RouteDocumentation(
                     tag: "profiles",
@@ -129,7 +134,7 @@ enum RouteTable {
                     responses: [(200, "A page of events.", ref("EventPage")), invalid, unauthorized, notFound]),
                 handler: profiles.events),
             Route(
-                method: "GET", path: "/v1/profiles/{namespace}/{value}/graph", access: .admin,
+                method: "GET", path: "/v1/profiles/{namespace}/{value}/graph", access: .scope(.profilesRead),
                 summary: "A profile's identities and links, with provenance",
                 documentation: RouteDocumentation(
                     tag: "profiles",
@@ -139,7 +144,7 @@ enum RouteTable {
                     ]),
                 handler: profiles.graph),
             Route(
-                method: "POST", path: "/v1/profiles/lookup", access: .admin,
+                method: "POST", path: "/v1/profiles/lookup", access: .scope(.profilesRead),
                 summary: "Read the profiles of up to 1,000 identities at once",
                 documentation: RouteDocumentation(
                     tag: "profiles", requestBody: ref("ProfileLookup"),
@@ -148,7 +153,7 @@ enum RouteTable {
                     ]),
                 handler: profiles.lookup),
             Route(
-                method: "GET", path: "/v1/identities/explain", access: .admin,
+                method: "GET", path: "/v1/identities/explain", access: .scope(.profilesRead),
                 summary: "Explain how two identities are joined, or why they are not",
                 documentation: RouteDocumentation(
                     tag: "identity",
@@ -162,7 +167,7 @@ enum RouteTable {
                     ]),
                 handler: profiles.explain),
             Route(
-                method: "POST", path: "/v1/identities/unlink", access: .admin,
+                method: "POST", path: "/v1/identities/unlink", access: .scope(.admin),
                 summary: "Remove a link, or an identity from its profile; the profile splits if the graph disconnects",
                 documentation: RouteDocumentation(
                     tag: "identity", requestBody: ref("Unlink"),
@@ -214,16 +219,17 @@ enum RouteTable {
             ("after", "integer", "Return items after this sequence number or id."),
             ("limit", "integer", "Items per page, 1 to 1000 (default 100)."),
         ]
-        let unauthorized = (status: 401, description: "The admin token is missing or wrong.", schema: ref("Error"))
         return [
             Route(
-                method: "GET", path: "/v1/sources", access: .admin, summary: "List sources and their write keys",
+                method: "GET", path: "/v1/sources", access: .scope(.admin),
+                summary: "List sources and their write keys",
                 documentation: RouteDocumentation(
                     tag: "admin",
                     responses: [(200, "The sources.", ref("SourceList")), unauthorized]),
                 handler: admin.listSources),
             Route(
-                method: "POST", path: "/v1/sources", access: .admin, summary: "Add a source with a new write key",
+                method: "POST", path: "/v1/sources", access: .scope(.admin),
+                summary: "Add a source with a new write key",
                 documentation: RouteDocumentation(
                     tag: "admin", requestBody: ref("NewSource"),
                     responses: [
@@ -232,7 +238,7 @@ enum RouteTable {
                     ]),
                 handler: admin.addSource),
             Route(
-                method: "POST", path: "/v1/sources/{name}/rotate-key", access: .admin,
+                method: "POST", path: "/v1/sources/{name}/rotate-key", access: .scope(.admin),
                 summary: "Give a source a new write key; the old one stops working",
                 documentation: RouteDocumentation(
                     tag: "admin",
@@ -242,7 +248,8 @@ enum RouteTable {
                     ]),
                 handler: admin.rotateKey),
             Route(
-                method: "GET", path: "/v1/events", access: .admin, summary: "Page through stored records, newest last",
+                method: "GET", path: "/v1/events", access: .scope(.admin),
+                summary: "Page through stored records, newest last",
                 documentation: RouteDocumentation(
                     tag: "admin",
                     queryParameters: [("source", "string", "Only records from this source (by name).")] + paging,
@@ -252,7 +259,8 @@ enum RouteTable {
                     ]),
                 handler: admin.listEvents),
             Route(
-                method: "GET", path: "/v1/dead-letters", access: .admin, summary: "Page through refused records",
+                method: "GET", path: "/v1/dead-letters", access: .scope(.admin),
+                summary: "Page through refused records",
                 documentation: RouteDocumentation(
                     tag: "admin", queryParameters: paging,
                     responses: [
@@ -261,7 +269,7 @@ enum RouteTable {
                     ]),
                 handler: admin.listDeadLetters),
             Route(
-                method: "POST", path: "/v1/dead-letters/{id}/replay", access: .admin,
+                method: "POST", path: "/v1/dead-letters/{id}/replay", access: .scope(.admin),
                 summary: "Decode a dead letter again and store it if it is now valid",
                 documentation: RouteDocumentation(
                     tag: "admin",
@@ -274,6 +282,51 @@ enum RouteTable {
                         (409, "Replayed already.", ref("Error")), (422, "Still invalid.", ref("Error")),
                     ]),
                 handler: admin.replayDeadLetter),
+        ]
+    }
+
+    private static func tokenRoutes(_ tokens: TokenRoutes) -> [Route] {
+        let invalid = (status: 400, description: "A missing or invalid field or parameter.", schema: ref("Error"))
+        return [
+            Route(
+                method: "POST", path: "/v1/tokens", access: .scope(.admin),
+                summary: "Create an API token; its secret is shown in this answer only",
+                documentation: RouteDocumentation(
+                    description: "Scopes: \(Scope.names). `admin` implies every scope; `profiles:read-pii` "
+                        + "implies `profiles:read`. The store keeps only the secret's SHA-256 digest.",
+                    tag: "access", requestBody: ref("NewToken"),
+                    responses: [(201, "The token with its secret (`token`).", ref("Token")), invalid, unauthorized]),
+                handler: tokens.create),
+            Route(
+                method: "GET", path: "/v1/tokens", access: .scope(.admin), summary: "List API tokens, without secrets",
+                documentation: RouteDocumentation(
+                    tag: "access",
+                    responses: [(200, "Every token, revoked ones too.", ref("TokenList")), unauthorized]),
+                handler: tokens.list),
+            Route(
+                method: "DELETE", path: "/v1/tokens/{id}", access: .scope(.admin),
+                summary: "Revoke an API token; it stops working at once",
+                documentation: RouteDocumentation(
+                    tag: "access",
+                    responses: [
+                        (200, "The revoked token.", ref("Token")), unauthorized,
+                        (404, "No token has that id.", ref("Error")),
+                    ]),
+                handler: tokens.revoke),
+            Route(
+                method: "GET", path: "/v1/audit", access: .scope(.admin),
+                summary: "Page through the audit log of personal-data reads, oldest first",
+                documentation: RouteDocumentation(
+                    description: "Who (token id), when, what (route pattern and action: `read` masked or "
+                        + "`read-pii` unmasked) and which profile. Entries appear within about a second.",
+                    tag: "access",
+                    queryParameters: [
+                        ("after", "integer", "Return entries after this id (the previous page's `next`)."),
+                        ("limit", "integer", "Entries per page, 1 to 1000 (default 100)."),
+                        ("profileId", "integer", "Only entries about this profile."),
+                    ],
+                    responses: [(200, "A page of entries.", ref("AuditPage")), invalid, unauthorized]),
+                handler: tokens.audit),
         ]
     }
 

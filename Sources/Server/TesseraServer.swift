@@ -21,6 +21,7 @@ public final class TesseraServer: Sendable {
     public let store: Store
     private let http: HTTPServer
     private let operations: OperationsRoutes
+    private let audit: AuditLog
     private let logger: Logger
     /// Keeps audience membership; `nil` when profiles are not unified.
     public let audiences: AudienceEngine?
@@ -63,13 +64,16 @@ public final class TesseraServer: Sendable {
             clock: clock, unauthenticatedDeadLettersPerMinute: configuration.unauthenticatedDeadLettersPerMinute,
             discardsRecords: configuration.discardsRecords)
         operations = OperationsRoutes(registry: registry)
-        let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection)
+        let audit = AuditLog(store: store, clock: clock, logger: logger.child(label: "audit"), registry: registry)
+        self.audit = audit
+        let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection, audit: audit)
         let reader = ProfileReader(store: store, engine: engine)
-        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader)
+        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit)
         let router = Router(
             routes: RouteTable.routes(
                 collection: collection, admin: admin, profiles: profiles,
-                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader) }, operations: operations))
+                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit) },
+                tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
         var httpConfiguration = HTTPServer.Configuration()
@@ -86,6 +90,7 @@ public final class TesseraServer: Sendable {
     /// Starts accepting requests.
     public func start() throws {
         try http.start()
+        audit.start()
         if let audiences {
             scheduler.withLock { $0 = Task.detached { await audiences.runScheduler() } }
         }
@@ -107,12 +112,14 @@ public final class TesseraServer: Sendable {
             task = nil
         }
         http.stop()
+        audit.stop()
         store.close()
         logger.info("server stopped")
     }
 }
 
-/// Routes a request, checks its access and counts its answer.
+/// Routes a request, checks its access (401 without a valid credential, 403 without the route's
+/// scope) and counts its answer.
 struct Dispatcher: Sendable {
     let router: Router
     let authenticator: Authenticator
@@ -128,7 +135,7 @@ struct Dispatcher: Sendable {
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             answer(responder, route: "unmatched", response)
         case .found(let route, let parameters):
-            guard route.access != .open else { return run(route, parameters: parameters, request, responder) }
+            if case .open = route.access { return run(route, parameters: parameters, request, responder) }
             // Work runs on the shared concurrent queue, not on the HTTP worker that read the request:
             // libmicrohttpd keeps each connection on the worker that accepted it, and a handful of busy
             // connections on one worker would otherwise leave the other cores idle.
@@ -137,21 +144,20 @@ struct Dispatcher: Sendable {
     }
 
     private func run(_ route: Route, parameters: [String: String], _ request: HTTPRequest, _ responder: Responder) {
-        switch route.access {
-        case .open, .writeKey:
-            break
-        case .admin:
-            if !authenticator.isAdmin(request) {
-                return answer(
-                    responder, route: route.metricName,
-                    ErrorBody.response(
-                        401, code: "unauthorized", message: "this route needs the admin token as a bearer token"))
+        var caller: Caller?
+        if let scope = route.access.scope {
+            guard let holder = authenticator.caller(of: request) else {
+                return answer(responder, route: route.metricName, AccessRefusal.unauthorized())
             }
+            guard holder.has(scope) else {
+                return answer(responder, route: route.metricName, AccessRefusal.forbidden(scope))
+            }
+            caller = holder
         }
         let metrics = metrics
         let name = route.metricName
         route.handler(
-            RouteRequest(request: request, parameters: parameters) { response in
+            RouteRequest(request: request, parameters: parameters, route: route.path, caller: caller) { response in
                 metrics.requests.increment(labels: [name, String(response.status)])
                 responder.respond(response)
             })

@@ -53,7 +53,27 @@ enum Schema {
             truncated INTEGER NOT NULL,
             replayed_at INTEGER
         );
+        """,
         """
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            secret_sha256 BLOB NOT NULL UNIQUE,
+            scopes TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            revoked_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time INTEGER NOT NULL,
+            token_id TEXT NOT NULL,
+            route TEXT NOT NULL,
+            action TEXT NOT NULL,
+            profile_id INTEGER
+        );
+        CREATE INDEX audit_log_by_profile ON audit_log (profile_id, id);
+        """,
     ]
 
     /// The version a fully migrated database has.

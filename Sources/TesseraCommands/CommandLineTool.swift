@@ -11,6 +11,7 @@ public enum CommandLineTool {
           serve          run the server (--data DIR, --listen HOST:PORT)
           sources        add NAME | list | rotate-key NAME   (--data DIR)
           dead-letters   list | replay ID [--source NAME]    (--server URL)
+          tokens         create NAME --scopes a,b | list | revoke ID   (--server URL)
           profile        get NAMESPACE:VALUE | get ID         (--fields, --merge-policy, --json)
           identity       explain A B | unlink A [B] | simulate --rules FILE
           audiences      create | list | show | members | history | evaluate | why | update | delete
@@ -30,6 +31,7 @@ public enum CommandLineTool {
             case "serve": return try await ServeCommand.run(rest)
             case "sources": return try await SourcesCommand.run(rest)
             case "dead-letters": return try DeadLettersCommand.run(rest)
+            case "tokens": return try TokensCommand.run(rest)
             case "demo": return try DemoCommand.run(rest)
             case "profile": return try ProfileCommand.run(rest)
             case "identity": return try IdentityCommand.run(rest)

@@ -3,6 +3,7 @@ import JSONParsing
 import PhoneNumbers
 import Profiles
 import Storage
+import Synchronization
 import TesseraCore
 
 /// Keeps the identity graph and the unified profiles, in the same transaction as the records.
@@ -27,6 +28,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         public var mergePolicies = MergePolicies.defaults
         public var computed = ComputedAttributes.Configuration.standard
         public var fragmentLimits = ProfileFragments.Limits.standard
+        /// How consent is read from records and what holds when nobody answered.
+        public var consent = ConsentConfiguration.standard
         /// How many profiles' state the writer keeps decoded between commits (a few KB each).
         public var cachedProfiles = 100_000
 
@@ -37,7 +40,11 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     public let normalizer: IdentityNormalizer
     private(set) var graph: IdentityGraph
     private let parser = JSONParser()
-    private var cache: [Int64: ProfileState] = [:]
+    var cache: [Int64: ProfileState] = [:]
+    /// Each profile's effective answer for `collect`, as enforcement last read it.
+    var collectAnswers: [Int64: ConsentValue] = [:]
+    /// Behavioural records not stored because their profile refused collection.
+    public let consentSuppressed = Atomic<Int>(0)
     private var loaded = false
     /// How many transactions have changed the graph or the cache; each writes it to `profile_engine`
     /// (see `begin(in:)`), so a stored value that differs means one of them was rolled back.
@@ -69,6 +76,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             logger.warning("a rolled-back commit left the identity graph ahead of the store; rebuilding it")
             graph = IdentityGraph(rules: configuration.rules, retainsLog: false)
             cache.removeAll()
+            collectAnswers.removeAll()
         }
         try ProfileSchema.create(in: connection)
         let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
@@ -101,6 +109,12 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         trimCache()
     }
 
+    /// Marks a profile's consent as changed in this transaction.
+    func noteConsentChanged(_ profile: Int64) {
+        changes.consentChanged.insert(profile)
+        changes.touched.insert(profile)
+    }
+
     /// Hands the transaction's changes to the observer.
     func notify(in connection: SQLiteConnection) throws {
         let changes = self.changes
@@ -118,7 +132,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         let identities = graph.identities(in: ProfileID(rawValue: profile))
         guard !identities.isEmpty else { return nil }
         var view = ProfileView(
-            attributes: [:], computed: [:], identityNamespaces: Set(identities.map(\.identity.namespace)))
+            attributes: [:], computed: [:], identityNamespaces: Set(identities.map(\.identity.namespace)),
+            consent: try consentAnswers(of: profile, in: connection))
         guard attributes || computed else { return view }
         let state = try self.state(of: profile, in: connection)
         if computed { view.computed = state.computed.json }
@@ -169,6 +184,19 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             cache[owner] = try state(of: owner, in: connection)
             dirty.insert(owner)
         }
+        let consent = ConsentExtractor.extract(
+            kind: record.kind, record: document.root, time: record.timestamp, configuration: configuration.consent)
+        if !consent.isEmpty {
+            try recordConsent(
+                consent, profile: profile, source: record.sourceID, record: reference.sequence, in: connection)
+            changes.consentChanged.insert(profile)
+        } else if Self.isBehavioural(record.kind), try refusesCollection(profile, in: connection) {
+            try suppress(reference.sequence, in: connection)
+            if !changed.isEmpty { changes.touched.insert(profile) }
+            return
+        }
+        if cache[profile] == nil, try !isStored(profile, in: connection) { changes.created.insert(profile) }
+        var state = try self.state(of: profile, in: connection)
         let anchor = anchorIdentity(of: resolution)?.description ?? ""
         let timeline = try connection.prepare(
             "INSERT OR IGNORE INTO event_profiles (profile_id, sequence, anchor) VALUES (?1, ?2, ?3)")
@@ -176,8 +204,6 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         try timeline.bind(reference.sequence, at: 2)
         try timeline.bind(anchor, at: 3)
         try timeline.run()
-        if cache[profile] == nil, try !isStored(profile, in: connection) { changes.created.insert(profile) }
-        var state = try self.state(of: profile, in: connection)
         let applied = state.observe(
             kind: record.kind, record: document.root, source: record.sourceID, time: record.timestamp)
         if applied.attributesChanged { changes.attributesChanged.insert(profile) }
@@ -285,6 +311,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         cache[from] = nil
         dirty.remove(from)
         dirty.insert(into)
+        try mergeConsent(from, into: into, in: connection)
         changes.merged.append((from: from, into: into))
         changes.touched.remove(from)
         changes.touched.insert(into)
@@ -354,7 +381,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     }
 
     /// The profile's state from the cache, the store, or empty for a new profile.
-    private func state(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileState {
+    func state(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileState {
         if let cached = cache[profile] { return cached }
         let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
         try select.bind(profile, at: 1)

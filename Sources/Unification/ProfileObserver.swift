@@ -1,4 +1,5 @@
 public import JSONParsing
+public import Profiles
 public import Storage
 public import TesseraCore
 
@@ -36,6 +37,8 @@ public struct ProfileChanges: Sendable {
     public var identitiesChanged: Set<Int64> = []
     /// Profiles whose attributes (fragments) changed.
     public var attributesChanged: Set<Int64> = []
+    /// Profiles whose consent answers changed.
+    public var consentChanged: Set<Int64> = []
 
     /// Nothing changed yet.
     public init() {}
@@ -53,4 +56,6 @@ public struct ProfileView: Sendable {
     public var computed: JSONValue
     /// The namespaces of the profile's identities.
     public var identityNamespaces: Set<String>
+    /// The profile's consent answers by purpose, as given (no defaults applied).
+    public var consent: [String: ConsentValue] = [:]
 }

@@ -136,8 +136,40 @@ public struct ProfileReader: Sendable {
             "identities": .array(identities),
             "attributes": attributes,
             "computed": state?.computed.json ?? .object([:]),
+            "consent": try consent(of: id, in: connection),
             "mergePolicy": .string(policy.name),
         ]
+    }
+
+    /// The profile's current consent answers: `{"PURPOSE": {"value", "time", "basis"?}}` for the
+    /// profile, and under `identities` the answers given for one identity (XDM `idSpecific`).
+    private func consent(of id: ProfileID, in connection: SQLiteConnection) throws -> JSONValue {
+        let select = try connection.prepare(
+            """
+            SELECT identity, purpose, value, time, basis FROM consents WHERE profile_id = ?1
+            ORDER BY identity, purpose
+            """
+        )
+        try select.bind(id.rawValue, at: 1)
+        var profile: [String: JSONValue] = [:]
+        var identities: [String: JSONValue] = [:]
+        while try select.step() {
+            var answer: [String: JSONValue] = [
+                "value": .string(select.string(at: 2)),
+                "time": .string(Timestamp(milliseconds: select.int64(at: 3)).iso8601),
+            ]
+            if let basis = select.optionalString(at: 4) { answer["basis"] = .string(basis) }
+            let identity = select.string(at: 0)
+            if identity.isEmpty {
+                profile[select.string(at: 1)] = .object(answer)
+            } else {
+                var answers = identities[identity]?.objectValue ?? [:]
+                answers[select.string(at: 1)] = .object(answer)
+                identities[identity] = .object(answers)
+            }
+        }
+        if !identities.isEmpty { profile["identities"] = .object(identities) }
+        return .object(profile)
     }
 
     /// The profile's events, newest first, `limit` at a time before sequence `before`.

@@ -5,8 +5,8 @@ import Storage
 /// The identity log is the source of truth for the graph (rebuilt from it at start-up); the other
 /// tables are what reads need without the graph: which profile an identity belongs to, where a
 /// merged profile's id now points, each profile's fragments and computed attributes, which events
-/// belong to which profile, and how many transactions have changed the engine's memory (to notice
-/// one that was rolled back).
+/// belong to which profile, each profile's consent answers (current and history), and how many
+/// transactions have changed the engine's memory (to notice one that was rolled back).
 enum ProfileSchema {
     static let statements = [
         """
@@ -56,6 +56,33 @@ enum ProfileSchema {
         )
         """,
         "INSERT OR IGNORE INTO profile_engine (id, generation) VALUES (1, 0)",
+        """
+        CREATE TABLE IF NOT EXISTS consents (
+            profile_id INTEGER NOT NULL,
+            identity TEXT NOT NULL DEFAULT '',
+            purpose TEXT NOT NULL,
+            value TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            source_id INTEGER,
+            basis TEXT,
+            record INTEGER,
+            PRIMARY KEY (profile_id, identity, purpose)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS consent_history (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL,
+            identity TEXT NOT NULL DEFAULT '',
+            purpose TEXT NOT NULL,
+            value TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            source_id INTEGER,
+            basis TEXT,
+            record INTEGER
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS consent_history_by_profile ON consent_history (profile_id, id)",
     ]
 
     /// Creates the tables that do not exist yet, and adds `profiles.version` to stores made before it.

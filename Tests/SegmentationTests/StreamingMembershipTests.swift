@@ -172,3 +172,28 @@ import Testing
         #expect(try harness.audiences.size(of: signedIn.id) == 1)
     }
 }
+
+/// Consent answers from records reach audience rules as soon as they commit.
+@Suite struct ConsentMembershipTests {
+    @Test("an audience requiring email consent follows the person's answers")
+    func consent() async throws {
+        let harness = try await AudienceHarness()
+        defer { harness.finish() }
+        let reachable = try await harness.create("Reachable", #"consent marketing.email = "y""#)
+        let unknown = try await harness.create("Not asked", #"consent marketing.email = "u""#)
+        let now = harness.clock.now()
+        try await harness.commit([.identify("u-1", at: now)])
+        #expect(try harness.members(unknown) == ["u-1"] && harness.members(reachable).isEmpty)
+        try await harness.commit([
+            Segment(
+                kind: "track",
+                body: [
+                    "userId": "u-1", "event": "Segment Consent Preference Updated",
+                    "context": ["consent": ["categoryPreferences": ["Email": true]]],
+                ],
+                time: now.adding(milliseconds: 1))
+        ])
+        #expect(try harness.members(reachable) == ["u-1"])
+        #expect(try harness.members(unknown).isEmpty)
+    }
+}

@@ -18,7 +18,8 @@ import Testing
         let created = try await server.send(
             "POST", "/v1/audiences",
             body:
-                #"{"name": "Big orders", "rule": "did \"Order Completed\" where properties.total > 100 within 7 days", "description": "for the VIP desk"}"#,
+                #"{"name": "Big orders", "description": "for the VIP desk", "#
+                + #""rule": "did \"Order Completed\" where properties.total > 100 within 7 days"}"#,
             auth: .admin)
         #expect(created.status == 201, "\(created.text)")
         let id = try #require(created.json["id"]?.intValue)
@@ -46,7 +47,8 @@ import Testing
         let changed = try await server.send(
             "PUT", "/v1/audiences/\(id)",
             body:
-                #"{"rule": {"event": "Order Completed", "where": [{"field": "properties.total", "operator": ">", "value": 200}]}}"#,
+                #"{"rule": {"event": "Order Completed", "#
+                + #""where": [{"field": "properties.total", "operator": ">", "value": 200}]}}"#,
             auth: .admin)
         #expect(changed.status == 200 && changed.json["size"] == 1, "\(changed.text)")
         let list = try await server.send("GET", "/v1/audiences", auth: .admin)

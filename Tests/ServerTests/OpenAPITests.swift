@@ -17,7 +17,7 @@ import Testing
                     .replacingOccurrences(of: "{name}", with: "default")
                 let security = operation["security"]?[0]?.objectValue?.keys.first
                 let auth: RunningServer.Auth =
-                    security == "adminToken" ? .admin : security == "writeKey" ? .writeKey : .none
+                    security == "apiToken" ? .admin : security == "writeKey" ? .writeKey : .none
                 let body =
                     method == "post"
                     ? #"{"userId":"u","event":"e","previousId":"p","groupId":"g","batch":[],"name":"n"}"# : nil
@@ -29,13 +29,13 @@ import Testing
         }
     }
 
-    @Test("admin operations declare the admin token and collection operations the write key")
+    @Test("scoped operations declare the bearer token and collection operations the write key")
     func securityDeclared() async throws {
         let server = try await RunningServer()
         defer { server.finish() }
         let paths = try await server.send("GET", "/openapi.json", auth: .none).json["paths"]
         #expect(paths?["/v1/track"]?["post"]?["security"]?[0]?["writeKey"] != nil)
-        #expect(paths?["/v1/events"]?["get"]?["security"]?[0]?["adminToken"] != nil)
+        #expect(paths?["/v1/events"]?["get"]?["security"]?[0]?["apiToken"] != nil)
         #expect(paths?["/health"]?["get"]?["security"] == [])
         #expect(try await server.send("GET", "/v1/dead-letters", auth: .none).status == 401)
     }

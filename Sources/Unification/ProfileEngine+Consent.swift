@@ -1,0 +1,127 @@
+import Identity
+import JSONParsing
+import Profiles
+import Storage
+import TesseraCore
+
+/// Consent: answers from records and the API kept per profile (and per identity) with their history,
+/// and `collect = n` enforced as records arrive.
+extension ProfileEngine {
+    /// Whether a record of this kind is behavioural (what a person did), which `collect = n` stops
+    /// storing; identity, attribute and consent records still apply.
+    static func isBehavioural(_ kind: String) -> Bool {
+        kind == "track" || kind == "page" || kind == "screen" || kind == "xdm.event"
+    }
+
+    /// Writes consent answers for a profile: each one to the history, and to the current answers
+    /// unless a later answer for the same purpose (and identity) is already there.
+    func recordConsent(
+        _ updates: [ConsentUpdate], profile: Int64, source: Int64?, record: Int64?, in connection: SQLiteConnection
+    ) throws {
+        guard !updates.isEmpty else { return }
+        let history = try connection.prepare(
+            """
+            INSERT INTO consent_history (profile_id, identity, purpose, value, time, source_id, basis, record)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            """)
+        let current = try connection.prepare(
+            """
+            INSERT INTO consents (profile_id, identity, purpose, value, time, source_id, basis, record)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            ON CONFLICT (profile_id, identity, purpose) DO UPDATE SET value = excluded.value, time = excluded.time,
+                source_id = excluded.source_id, basis = excluded.basis, record = excluded.record
+            WHERE excluded.time >= consents.time
+            """)
+        for update in updates {
+            for statement in [history, current] {
+                try statement.bind(profile, at: 1)
+                try statement.bind(update.identity ?? "", at: 2)
+                try statement.bind(update.purpose, at: 3)
+                try statement.bind(update.value.rawValue, at: 4)
+                try statement.bind(update.time.milliseconds, at: 5)
+                try statement.bind(source, at: 6)
+                try statement.bind(update.basis, at: 7)
+                try statement.bind(record, at: 8)
+                try statement.run()
+            }
+        }
+        collectAnswers[profile] = nil
+    }
+
+    /// The profile's current answers for the whole profile, by purpose.
+    func consentAnswers(of profile: Int64, in connection: SQLiteConnection) throws -> [String: ConsentValue] {
+        let select = try connection.prepare(
+            "SELECT purpose, value FROM consents WHERE profile_id = ?1 AND identity = ''")
+        try select.bind(profile, at: 1)
+        var answers: [String: ConsentValue] = [:]
+        for (purpose, value) in try select.query({ ($0.string(at: 0), $0.string(at: 1)) }) {
+            answers[purpose] = ConsentValue(rawValue: value) ?? .unknown
+        }
+        return answers
+    }
+
+    /// Whether the profile said no to collection, so its behavioural records are not stored.
+    func refusesCollection(_ profile: Int64, in connection: SQLiteConnection) throws -> Bool {
+        if let known = collectAnswers[profile] { return known == .no }
+        let select = try connection.prepare(
+            "SELECT value FROM consents WHERE profile_id = ?1 AND identity = '' AND purpose = 'collect'")
+        try select.bind(profile, at: 1)
+        let stored = try select.queryFirst { ConsentValue(rawValue: $0.string(at: 0)) } ?? nil
+        let answer = configuration.consent.effective("collect", answers: stored.map { ["collect": $0] } ?? [:])
+        if collectAnswers.count > configuration.cachedProfiles { collectAnswers.removeAll(keepingCapacity: true) }
+        collectAnswers[profile] = answer
+        return answer == .no
+    }
+
+    /// Removes a record that `collect = n` keeps out of the store: it was inserted in this same
+    /// transaction, so it is never committed.
+    func suppress(_ sequence: Int64, in connection: SQLiteConnection) throws {
+        let delete = try connection.prepare("DELETE FROM events WHERE sequence = ?1")
+        try delete.bind(sequence, at: 1)
+        try delete.run()
+        consentSuppressed.add(1, ordering: .relaxed)
+    }
+
+    /// Moves a merged profile's consent to the survivor, keeping the later answer per purpose.
+    func mergeConsent(_ from: Int64, into: Int64, in connection: SQLiteConnection) throws {
+        let move = try connection.prepare(
+            """
+            INSERT INTO consents (profile_id, identity, purpose, value, time, source_id, basis, record)
+            SELECT ?2, identity, purpose, value, time, source_id, basis, record FROM consents WHERE profile_id = ?1
+            ON CONFLICT (profile_id, identity, purpose) DO UPDATE SET value = excluded.value,
+                time = excluded.time, source_id = excluded.source_id, basis = excluded.basis, record = excluded.record
+            WHERE excluded.time > consents.time
+            """)
+        let history = try connection.prepare("UPDATE consent_history SET profile_id = ?2 WHERE profile_id = ?1")
+        for statement in [move, history] {
+            try statement.bind(from, at: 1)
+            try statement.bind(into, at: 2)
+            try statement.run()
+        }
+        let delete = try connection.prepare("DELETE FROM consents WHERE profile_id = ?1")
+        try delete.bind(from, at: 1)
+        try delete.run()
+        collectAnswers[from] = nil
+        collectAnswers[into] = nil
+    }
+
+    /// Records consent given through the API for the profile an identity belongs to.
+    ///
+    /// - Returns: the profile's id, or `nil` when no profile holds the identity.
+    public func setConsent(
+        _ updates: [ConsentUpdate], for profile: Int64, store: Store, by actor: String
+    ) async throws -> Int64? {
+        try await store.transaction { connection in
+            try self.begin(in: connection)
+            guard !self.graph.identities(in: ProfileID(rawValue: profile)).isEmpty else { return nil }
+            try self.recordConsent(updates, profile: profile, source: nil, record: nil, in: connection)
+            // Saving the state stamps the profile with this transaction's version, so cached reads
+            // of it are refreshed.
+            self.cache[profile] = try self.state(of: profile, in: connection)
+            try self.saveStates([profile], in: connection)
+            self.noteConsentChanged(profile)
+            try self.notify(in: connection)
+            return profile
+        }
+    }
+}
