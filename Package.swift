@@ -67,7 +67,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Identity",
-                "Profiles", "Unification", "Audiences", "Segmentation",
+                "Profiles", "Unification", "Audiences", "Segmentation", "Activation",
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +121,7 @@ let package = Package(
             name: "IngestionTests", dependencies: ["Ingestion", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "TesseraCommands", "TesseraTesting"],
+            dependencies: ["Server", "TesseraCommands", "Activation", "TesseraTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

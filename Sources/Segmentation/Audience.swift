@@ -1,4 +1,5 @@
 public import Audiences
+public import Storage
 public import TesseraCore
 
 /// A saved audience with its bookkeeping.
@@ -101,4 +102,11 @@ public enum AudienceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "audiences " + names.map { "\"\($0)\"" }.joined(separator: ", ") + " refer to this audience"
         }
     }
+}
+
+/// Hears audience entries and exits inside the transaction that records them, to act on them
+/// atomically (an outbox row for a destination, say). A throw rolls the transaction back.
+public protocol MembershipListener: AnyObject {
+    /// A profile entered (`realized`) or left (`exited`) the audience named `audience`.
+    func membershipChanged(_ change: MembershipChange, audience: String, in connection: SQLiteConnection) throws
 }

@@ -43,6 +43,8 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
     private var pending: [Int64: (change: StreamingPlan.Change, record: Int64?)] = [:]
     /// How many profiles' streaming state the writer keeps decoded between commits.
     public var cachedStates = 100_000
+    /// Hears every entry and exit in the transaction that records it; set before serving.
+    public var listener: (any MembershipListener)?
     /// How old a snapshot size estimates may read; set before serving.
     public var estimateSnapshotAge: Duration = .seconds(60)
     /// The snapshot size estimates read, shared with request threads.
@@ -248,6 +250,12 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
         try history.bind(time.milliseconds, at: 4)
         try history.bind(cause, at: 5)
         try history.run()
+        if let listener, let name = definitions[audience]?.name {
+            let recorded = MembershipChange(
+                id: connection.lastInsertRowID, audienceID: audience, profileID: profile, change: change, time: time,
+                cause: cause)
+            try listener.membershipChanged(recorded, audience: name, in: connection)
+        }
         guard membershipCache[profile] != nil else { return }
         let entered = change == .realized ? time : membershipCache[profile]?[audience]?.enteredAt ?? time
         membershipCache[profile]?[audience] = Membership(

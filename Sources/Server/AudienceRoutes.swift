@@ -152,7 +152,7 @@ struct AudienceRoutes: Sendable {
         respondAsync(call) {
             let id = try Self.id(call)
             let profile = try profileID(call.parameters)
-            guard var (explanation, member) = try await engine.why(audience: id, profile: profile) else {
+            guard case (var explanation, let member)? = try await engine.why(audience: id, profile: profile) else {
                 throw RouteFailure.notFound("no profile has that identity")
             }
             if !call.seesPersonalData { explanation = mask.explanation(explanation, of: try engine.audience(id).rule) }

@@ -1,3 +1,4 @@
+import Activation
 import Audiences
 import Foundation
 import HTTPServer
@@ -236,6 +237,15 @@ enum RouteFailure: Error {
             return ErrorBody.response(400, code: "invalid_rule", message: error.description, field: "rule")
         case AudienceError.inUse:
             return ErrorBody.response(409, code: "conflict", message: "\(error)")
+        case let error as ActivationError:
+            switch error.kind {
+            case .notFound:
+                return ErrorBody.response(404, code: "not_found", message: error.message, field: error.field)
+            case .conflict: return ErrorBody.response(409, code: "conflict", message: error.message, field: error.field)
+            case .corruptSettings: return ErrorBody.storageUnavailable()
+            default:
+                return ErrorBody.response(400, code: error.kind.description, message: error.message, field: error.field)
+            }
         case RouteFailure.notFound(let message):
             return ErrorBody.response(404, code: "not_found", message: message)
         case RouteFailure.invalid(let message, let field):

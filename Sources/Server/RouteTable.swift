@@ -6,10 +6,58 @@ import TesseraCore
 enum RouteTable {
     static func routes(
         collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, audiences: AudienceRoutes?,
-        tokens: TokenRoutes, operations: OperationsRoutes
+        destinations: DestinationRoutes?, tokens: TokenRoutes, operations: OperationsRoutes
     ) -> [Route] {
         collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles)
-            + (audiences.map(audienceRoutes) ?? []) + tokenRoutes(tokens) + operationsRoutes(operations)
+            + (audiences.map(audienceRoutes) ?? []) + (destinations.map(destinationRoutes) ?? [])
+            + tokenRoutes(tokens) + operationsRoutes(operations)
+    }
+
+    private static func destinationRoutes(_ routes: DestinationRoutes) -> [Route] {
+        let notFound = (status: 404, description: "No such destination, delivery or audience.", schema: ref("Error"))
+        let invalid = (status: 400, description: "Invalid settings, naming the field.", schema: ref("Error"))
+        func route(
+            _ method: String, _ path: String, _ summary: String, ok: (Int, String),
+            _ handler: @escaping @Sendable (RouteRequest) -> Void
+        ) -> Route {
+            Route(
+                method: method, path: path, access: .scope(.destinationsWrite), summary: summary,
+                documentation: RouteDocumentation(
+                    tag: "activation", requestBody: method == "POST" || method == "PUT" ? ["type": "object"] : nil,
+                    responses: [(ok.0, ok.1, nil), invalid, unauthorized, notFound]),
+                handler: handler)
+        }
+        return [
+            route(
+                "POST", "/v1/destinations", "Create a webhook or file destination",
+                ok: (201, "The destination with its signing secret, shown only here."), routes.create),
+            route("GET", "/v1/destinations", "List destinations", ok: (200, "Every destination."), routes.list),
+            route(
+                "GET", "/v1/destinations/{id}", "Read a destination with its delivery counts",
+                ok: (200, "The destination."), routes.show),
+            route(
+                "PUT", "/v1/destinations/{id}", "Replace a destination's settings", ok: (200, "The destination."),
+                routes.update),
+            route(
+                "DELETE", "/v1/destinations/{id}", "Delete a destination; its waiting deliveries are skipped",
+                ok: (200, "The id deleted."), routes.delete),
+            route(
+                "GET", "/v1/destinations/{id}/deliveries", "A destination's deliveries (`state`, `after`, `limit`)",
+                ok: (200, "A page of deliveries and the `next` cursor."), routes.deliveries),
+            route(
+                "POST", "/v1/deliveries/{id}/replay", "Send a dead or skipped delivery again",
+                ok: (200, "The delivery, pending again."), routes.replay),
+            route(
+                "POST", "/v1/audiences/{id}/activations",
+                "Send an audience to a destination on entry and/or exit, queueing every current member",
+                ok: (201, "The activation and how many members were queued."), routes.activate),
+            route(
+                "GET", "/v1/audiences/{id}/activations", "The destinations an audience is sent to",
+                ok: (200, "The activations."), routes.activations),
+            route(
+                "DELETE", "/v1/audiences/{id}/activations/{destinationId}", "Stop sending an audience to a destination",
+                ok: (200, "Deleted."), routes.deactivate),
+        ]
     }
 
     /// The 401 every route that needs a bearer token documents (the 403 is added by the OpenAPI builder).

@@ -1,3 +1,4 @@
+import Activation
 import Cryptography
 import Dispatch
 import Foundation
@@ -25,6 +26,8 @@ public final class TesseraServer: Sendable {
     private let logger: Logger
     /// Keeps audience membership; `nil` when profiles are not unified.
     public let audiences: AudienceEngine?
+    /// Sends deliveries from the outbox to destinations; `nil` when profiles are not unified.
+    private let delivery: DeliveryEngine?
     /// Makes members leave when their windows end; runs between `start()` and `stop()`.
     private let scheduler = Mutex<Task<Void, Never>?>(nil)
 
@@ -55,6 +58,28 @@ public final class TesseraServer: Sendable {
             try audiences?.load(in: connection)
         }
         self.audiences = audiences
+        var destinationRoutes: DestinationRoutes?
+        if let audiences {
+            let destinations = try await DestinationStore(store: store, clock: clock)
+            let outbox = try await Outbox(store: store, clock: clock)
+            var settings = DeliveryEngine.Configuration()
+            settings.logger = logger.child(label: "activation")
+            let delivery = DeliveryEngine(
+                outbox: outbox, destinations: destinations,
+                filter: ConsentDeliveryFilter(store: store, consent: configuration.profiles.consent),
+                configuration: settings, clock: clock, metrics: registry)
+            let activation = AudienceActivation(
+                store: store, profiles: engine, outbox: outbox, destinations: destinations)
+            try await store.transaction { connection in try activation.load(in: connection) }
+            audiences.listener = activation
+            try await delivery.start()
+            self.delivery = delivery
+            destinationRoutes = DestinationRoutes(
+                destinations: destinations, outbox: outbox, engine: delivery, activation: activation,
+                audiences: audiences)
+        } else {
+            delivery = nil
+        }
         let secrets = try await Secrets.prepare(store: store, configuration: configuration)
         firstStart = secrets.firstStart
 
@@ -73,6 +98,7 @@ public final class TesseraServer: Sendable {
             routes: RouteTable.routes(
                 collection: collection, admin: admin, profiles: profiles,
                 audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit) },
+                destinations: destinationRoutes,
                 tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
@@ -111,6 +137,9 @@ public final class TesseraServer: Sendable {
             task?.cancel()
             task = nil
         }
+        // Not awaited: stop() is synchronous. A delivery still in flight when the store closes is
+        // taken back at the next start and sent once more (receivers dedupe by idempotency key).
+        if let delivery { Task { await delivery.stop() } }
         http.stop()
         audit.stop()
         store.close()

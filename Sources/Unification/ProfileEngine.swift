@@ -151,6 +151,16 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         return Dictionary(uniqueKeysWithValues: try names.query { ($0.int64(at: 0), $0.string(at: 1)) })
     }
 
+    /// The values of a profile's identities by namespace, highest priority first. Call only on the
+    /// writer thread.
+    public func identityValues(of profile: Int64) -> [String: [String]] {
+        var values: [String: [String]] = [:]
+        for state in graph.identities(in: ProfileID(rawValue: profile)) {
+            values[state.identity.namespace, default: []].append(state.identity.value)
+        }
+        return values
+    }
+
     /// Every live profile id, from the graph. Call only on the writer thread.
     public var profileIDs: [Int64] { graph.profiles.map(\.rawValue) }
 
