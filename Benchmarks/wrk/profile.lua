@@ -1,12 +1,19 @@
 -- wrk script: GETs the profile of a random loaded person by userId.
 -- Environment: TESSERA_AUTH (the Authorization header), TESSERA_PROFILES (how many were loaded),
--- TESSERA_RESULT (file for the JSON summary).
+-- TESSERA_RESULT (file for the JSON summary), TESSERA_PAUSE_MS (optional: each connection waits this
+-- many milliseconds between requests, to hold a request rate instead of running flat out).
 
 profiles = tonumber(os.getenv("TESSERA_PROFILES") or "1000")
 
 function init(args)
     wrk.headers["Authorization"] = os.getenv("TESSERA_AUTH")
     math.randomseed(os.time() + math.random(1, 100000))
+end
+
+pause = tonumber(os.getenv("TESSERA_PAUSE_MS") or "0")
+
+function delay()
+    return pause
 end
 
 function request()

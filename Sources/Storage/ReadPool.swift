@@ -16,11 +16,14 @@ final class ReadPool: @unchecked Sendable {
     private let path: String
     private let capacity: Int
     private let busyTimeout: Duration
+    /// Bytes of the file each connection maps (`PRAGMA mmap_size`).
+    private let mappedBytes: Int
 
-    init(path: String, capacity: Int, busyTimeout: Duration) {
+    init(path: String, capacity: Int, busyTimeout: Duration, mappedBytes: Int) {
         self.path = path
         self.capacity = max(1, capacity)
         self.busyTimeout = busyTimeout
+        self.mappedBytes = mappedBytes
     }
 
     /// An idle connection, or a new one when none is idle.
@@ -36,6 +39,7 @@ final class ReadPool: @unchecked Sendable {
         }
         let connection = try SQLiteConnection(path: path, flags: [.readOnly])
         try connection.execute("PRAGMA busy_timeout = \(busyTimeout.milliseconds)")
+        try connection.execute("PRAGMA mmap_size = \(max(0, mappedBytes))")
         return connection
     }
 

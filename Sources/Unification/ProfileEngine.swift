@@ -40,6 +40,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     public let normalizer: IdentityNormalizer
     private(set) var graph: IdentityGraph
     private let parser = JSONParser()
+    /// Parsers for preparing a commit's records on several threads at once.
+    private let parsers = JSONParserPool(maximumIdleParsers: 4)
     var cache: [Int64: ProfileState] = [:]
     /// Each profile's effective answer for `collect`, as enforcement last read it.
     var collectAnswers: [Int64: ConsentValue] = [:]
@@ -101,8 +103,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     public func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws {
         try begin(in: connection)
         var dirty: Set<Int64> = []
-        for reference in stored {
-            try unify(reference, in: connection, dirty: &dirty)
+        let prepared = stored.concurrentMap { self.prepare($0) }
+        for (reference, prepared) in zip(stored, prepared) {
+            guard let prepared else { continue }
+            try unify(reference, prepared, in: connection, dirty: &dirty)
         }
         try saveStates(dirty, in: connection)
         try notify(in: connection)
@@ -164,14 +168,27 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Every live profile id, from the graph. Call only on the writer thread.
     public var profileIDs: [Int64] { graph.profiles.map(\.rawValue) }
 
-    /// Resolves one record's identities and applies it to its profile.
-    private func unify(_ reference: StoredRecordReference, in connection: SQLiteConnection, dirty: inout Set<Int64>)
-        throws
-    {
+    /// What a record says before the graph and the profiles take it in: its parsed body, its
+    /// normalised identities and its consent answers. Reads nothing the writer changes, so a commit
+    /// prepares its records on every core at once; nil for a body that does not parse.
+    private func prepare(_ reference: StoredRecordReference) -> PreparedRecord? {
         let record = reference.record
-        guard let document = try? parser.parse(record.body) else { return }
+        guard let document = try? parsers.withParser({ try $0.parse(record.body) }) else { return nil }
         let extraction = IdentityExtractor.extract(kind: record.kind, record: document.root, rules: configuration.rules)
-        let identities = normalizer.normalise(extraction).identities
+        return PreparedRecord(
+            document: document, identities: normalizer.normalise(extraction).identities,
+            consent: ConsentExtractor.extract(
+                kind: record.kind, record: document.root, time: record.timestamp, configuration: configuration.consent))
+    }
+
+    /// Resolves one record's identities and applies it to its profile.
+    private func unify(
+        _ reference: StoredRecordReference, _ prepared: PreparedRecord, in connection: SQLiteConnection,
+        dirty: inout Set<Int64>
+    ) throws {
+        let record = reference.record
+        let document = prepared.document
+        let identities = prepared.identities
         let provenance = Provenance(
             record: reference.sequence, source: record.sourceID, rule: "record", time: record.timestamp)
         let resolution = graph.observe(identities, provenance: provenance)
@@ -194,8 +211,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             cache[owner] = try state(of: owner, in: connection)
             dirty.insert(owner)
         }
-        let consent = ConsentExtractor.extract(
-            kind: record.kind, record: document.root, time: record.timestamp, configuration: configuration.consent)
+        let consent = prepared.consent
         if !consent.isEmpty {
             try recordConsent(
                 consent, profile: profile, source: record.sourceID, record: reference.sequence, in: connection)
@@ -410,11 +426,12 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
                 updated_at = excluded.updated_at, version = excluded.version
             """)
         let now = Timestamp.now().milliseconds
-        for profile in dirty {
-            guard let state = cache[profile] else { continue }
+        let states = dirty.compactMap { profile in cache[profile].map { (profile, $0) } }
+        let encoded = states.concurrentMap { ($0.1.encodedFragments, $0.1.encodedComputed) }
+        for ((profile, _), (fragments, computed)) in zip(states, encoded) {
             try upsert.bind(profile, at: 1)
-            try upsert.bind(state.encodedFragments, at: 2)
-            try upsert.bind(state.encodedComputed, at: 3)
+            try upsert.bind(fragments, at: 2)
+            try upsert.bind(computed, at: 3)
             try upsert.bind(now, at: 4)
             try upsert.bind(generation, at: 5)
             try upsert.run()
@@ -431,4 +448,11 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             cache[profile] = nil
         }
     }
+}
+
+/// One record as `ProfileEngine.prepare` read it, ready for the sequential part of a commit.
+struct PreparedRecord: Sendable {
+    let document: JSONDocument
+    let identities: [Identity]
+    let consent: [ConsentUpdate]
 }
