@@ -41,8 +41,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     private(set) var graph: IdentityGraph
     private let parser = JSONParser()
     var cache: [Int64: ProfileState] = [:]
-    /// Each profile's effective answer for `collect`, as enforcement last read it.
-    var collectAnswers: [Int64: ConsentValue] = [:]
+    /// Each profile's effective answer for `collect`, as enforcement last read it, and until when
+    /// (milliseconds) it holds: an answer with an expiry stops holding then.
+    var collectAnswers: [Int64: (value: ConsentValue, until: Int64)] = [:]
     /// Behavioural records not stored because their profile refused collection.
     public let consentSuppressed = Atomic<Int>(0)
     private var loaded = false
