@@ -134,7 +134,8 @@ extension GovernanceCatalog {
             let description = settings["description"]?.stringValue ?? existing?.description ?? ""
             var purposes = existing?.consentPurposes ?? []
             if let value = settings["consentPurposes"] {
-                guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue.map(MarketingAction.isValidName) ?? false })
+                guard let items = value.arrayValue,
+                    items.allSatisfy({ $0.stringValue.map(MarketingAction.isValidName) ?? false })
                 else { throw GovernanceError(field: "\(field).consentPurposes", "must be an array of purposes") }
                 purposes = items.compactMap(\.stringValue)
             }

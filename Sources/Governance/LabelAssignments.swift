@@ -40,7 +40,9 @@ public struct LabelAssignments: Sendable, Hashable {
 
     /// Whether a field's values come from collected records (and so carry source labels).
     public static func comesFromRecords(_ field: String) -> Bool {
-        ["attributes", "computed", "identities", "events", "consent"].contains { field == $0 || field.hasPrefix($0 + ".") }
+        ["attributes", "computed", "identities", "events", "consent"].contains {
+            field == $0 || field.hasPrefix($0 + ".")
+        }
     }
 
     /// Whether one path is the other or lies under it.

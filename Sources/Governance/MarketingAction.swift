@@ -36,7 +36,8 @@ public struct MarketingAction: Sendable, Hashable {
             name: "push-targeting", description: "Send people app notifications chosen for them.",
             consentPurposes: ["marketing.push"]),
         MarketingAction(
-            name: "call-targeting", description: "Call people chosen from the data.", consentPurposes: ["marketing.call"]),
+            name: "call-targeting", description: "Call people chosen from the data.",
+            consentPurposes: ["marketing.call"]),
         MarketingAction(
             name: "postal-targeting", description: "Send people letters chosen for them.",
             consentPurposes: ["marketing.postal"]),

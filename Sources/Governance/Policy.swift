@@ -27,7 +27,9 @@ public struct Policy: Sendable, Hashable {
     /// - Throws: ``GovernanceError`` naming the member that is missing or malformed.
     public init(json: JSONValue, name given: String? = nil) throws(GovernanceError) {
         guard json.objectValue != nil else { throw GovernanceError(field: "", "a policy must be a JSON object") }
-        if let unknown = json.objectValue?.keys.first(where: { !["name", "action", "deny", "description"].contains($0) }) {
+        if let unknown = json.objectValue?.keys.first(where: {
+            !["name", "action", "deny", "description"].contains($0)
+        }) {
             throw GovernanceError(field: unknown, "is not a policy member (name, action, deny, description)")
         }
         guard let name = given ?? json["name"]?.stringValue else {
@@ -60,29 +62,55 @@ public struct Policy: Sendable, Hashable {
     /// Policies that give every contract and sensitive label its usual meaning.
     public static let standard: [Policy] = {
         let table: [(String, [String], String, String)] = [
-            ("c1-aggregate-only", ["third-party-export", "email-targeting", "sms-targeting", "push-targeting",
-                "call-targeting", "postal-targeting", "segment-matching"], "C1",
-             "C1 data leaves only in aggregate, never person by person."),
+            (
+                "c1-aggregate-only",
+                [
+                    "third-party-export", "email-targeting", "sms-targeting", "push-targeting",
+                    "call-targeting", "postal-targeting", "segment-matching",
+                ], "C1",
+                "C1 data leaves only in aggregate, never person by person."
+            ),
             ("c2-no-third-party", ["third-party-export"], "C2", "C2 data must not reach a third party."),
-            ("c3-not-with-identifying", ["third-party-export", "email-targeting", "data-science"], "C3 and I1",
-             "C3 data must not be combined with data that identifies a person directly."),
-            ("c4-no-targeting", ["onsite-personalization", "onsite-advertising", "cross-site-targeting"], "C4",
-             "C4 data must not drive targeting."),
+            (
+                "c3-not-with-identifying", ["third-party-export", "email-targeting", "data-science"], "C3 and I1",
+                "C3 data must not be combined with data that identifies a person directly."
+            ),
+            (
+                "c4-no-targeting", ["onsite-personalization", "onsite-advertising", "cross-site-targeting"], "C4",
+                "C4 data must not drive targeting."
+            ),
             ("c5-no-cross-site", ["cross-site-targeting"], "C5", "C5 data must not drive cross-site targeting."),
             ("c6-no-onsite-ads", ["onsite-advertising"], "C6", "C6 data must not choose ads on our sites."),
             ("c7-no-onsite-content", ["onsite-personalization"], "C7", "C7 data must not choose content on our sites."),
             ("c8-no-measurement", ["measurement"], "C8", "C8 data must not measure our sites."),
             ("c9-no-data-science", ["data-science"], "C9", "C9 data must not feed data science."),
-            ("c10-no-stitched-activation", ["stitched-identity-activation"], "C10",
-             "C10 data must not be activated through stitched identities."),
-            ("c11-no-segment-matching", ["segment-matching"], "C11", "C11 data must not be shared with matching partners."),
-            ("c12-no-export", ["export", "third-party-export", "email-targeting", "sms-targeting", "push-targeting",
-                "call-targeting", "postal-targeting", "cross-site-targeting", "segment-matching"], "C12",
-             "C12 data must not leave Tessera."),
-            ("sensitive-no-third-party", ["third-party-export", "cross-site-targeting", "segment-matching"],
-             "S1 or S2", "Sensitive data never goes to third parties."),
-            ("special-category-no-targeting", ["email-targeting", "sms-targeting", "push-targeting",
-                "onsite-advertising"], "S2", "Special-category data must not choose who gets marketing."),
+            (
+                "c10-no-stitched-activation", ["stitched-identity-activation"], "C10",
+                "C10 data must not be activated through stitched identities."
+            ),
+            (
+                "c11-no-segment-matching", ["segment-matching"], "C11",
+                "C11 data must not be shared with matching partners."
+            ),
+            (
+                "c12-no-export",
+                [
+                    "export", "third-party-export", "email-targeting", "sms-targeting", "push-targeting",
+                    "call-targeting", "postal-targeting", "cross-site-targeting", "segment-matching",
+                ], "C12",
+                "C12 data must not leave Tessera."
+            ),
+            (
+                "sensitive-no-third-party", ["third-party-export", "cross-site-targeting", "segment-matching"],
+                "S1 or S2", "Sensitive data never goes to third parties."
+            ),
+            (
+                "special-category-no-targeting",
+                [
+                    "email-targeting", "sms-targeting", "push-targeting",
+                    "onsite-advertising",
+                ], "S2", "Special-category data must not choose who gets marketing."
+            ),
         ]
         return table.flatMap { name, actions, deny, description in
             actions.map { action in

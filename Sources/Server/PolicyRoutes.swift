@@ -95,7 +95,9 @@ struct PolicyRoutes: Sendable {
     func setLabels(_ call: RouteRequest) {
         respondAsync(call) {
             let body = try Self.body(call)
-            if let unknown = body.objectValue?.keys.sorted().first(where: { !["labels", "fields", "sources"].contains($0) }) {
+            if let unknown = body.objectValue?.keys.sorted().first(where: {
+                !["labels", "fields", "sources"].contains($0)
+            }) {
                 throw RouteFailure.invalid("`\(unknown)` is not a member (labels, fields, sources)", field: unknown)
             }
             let definitions = try body["labels"].map { try GovernanceCatalog.definitions($0, field: "labels") } ?? []

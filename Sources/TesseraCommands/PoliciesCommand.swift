@@ -25,7 +25,8 @@ enum PoliciesCommand {
         let json = arguments.flags.contains("json")
         switch arguments.positionals {
         case ["check"]:
-            let answer = try connection.admin("POST", "/v1/policies/evaluate", body: try request(arguments).serializedBytes)
+            let answer = try connection.admin(
+                "POST", "/v1/policies/evaluate", body: try request(arguments).serializedBytes)
             print(json ? answer.serialized : render(answer))
             return answer["allowed"] == true ? 0 : deniedStatus
         case ["list"]:

@@ -103,7 +103,8 @@ extension ProfileReader {
         let identity = row.string(at: 1)
         return StoredConsent(
             id: id, purpose: row.string(at: 0), identity: identity.isEmpty ? nil : identity,
-            value: ConsentValue(rawValue: row.string(at: 2)) ?? .unknown, time: Timestamp(milliseconds: row.int64(at: 3)),
+            value: ConsentValue(rawValue: row.string(at: 2)) ?? .unknown,
+            time: Timestamp(milliseconds: row.int64(at: 3)),
             basis: row.optionalString(at: 4), expiresAt: row.optionalInt64(at: 5).map(Timestamp.init(milliseconds:)),
             source: row.optionalString(at: 6), record: row.optionalInt64(at: 7), actor: actor)
     }

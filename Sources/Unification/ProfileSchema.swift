@@ -105,7 +105,9 @@ enum ProfileSchema {
             ("consent_history", "actor", "TEXT"),
         ]
         for (table, column, type) in additions {
-            let columns = try connection.prepare("PRAGMA table_info(\(table))", cached: false).query { $0.string(at: 1) }
+            let columns = try connection.prepare("PRAGMA table_info(\(table))", cached: false).query {
+                $0.string(at: 1)
+            }
             if !columns.contains(column) { try connection.execute("ALTER TABLE \(table) ADD COLUMN \(column) \(type)") }
         }
     }

@@ -11,7 +11,8 @@ import Testing
         GovernanceCatalog(
             labels: DataLabel.standard, actions: MarketingAction.standard,
             policies: [
-                Policy(name: "no-sensitive-export", action: "third-party-export", deny: .any([.label("S1"), .label("S2")])),
+                Policy(
+                    name: "no-sensitive-export", action: "third-party-export", deny: .any([.label("S1"), .label("S2")])),
                 Policy(name: "c3", action: "email-targeting", deny: .all([.label("C3"), .label("I1")])),
             ],
             assignments: LabelAssignments(fields: fields, sources: sources))
@@ -50,16 +51,24 @@ import Testing
             (["attributes.geo.lat"], ["third-party-export"], ["no-sensitive-export attributes.geo.lat S1"]),
             (["attributes.geo"], ["third-party-export"], ["no-sensitive-export attributes.geo S1"]),
             (["attributes.geo.lat"], ["email-targeting"], []),
-            (["attributes.score", "attributes.email"], ["email-targeting"], [
-                "c3 attributes.email I1", "c3 attributes.score C3",
-            ]),
+            (
+                ["attributes.score", "attributes.email"], ["email-targeting"],
+                [
+                    "c3 attributes.email I1", "c3 attributes.score C3",
+                ]
+            ),
             (["attributes.score"], ["email-targeting"], []),
-            (["attributes.score", "attributes.email", "attributes.geo"], ["email-targeting", "third-party-export"], [
-                "c3 attributes.email I1", "c3 attributes.score C3", "no-sensitive-export attributes.geo S1",
-            ]),
+            (
+                ["attributes.score", "attributes.email", "attributes.geo"], ["email-targeting", "third-party-export"],
+                [
+                    "c3 attributes.email I1", "c3 attributes.score C3", "no-sensitive-export attributes.geo S1",
+                ]
+            ),
         ])
     func decisions(fields: [String], actions: [String], expected: [String]) {
-        let catalog = Self.catalog(fields: ["attributes.geo.lat": ["S1"], "attributes.score": ["C3"], "attributes.email": ["I1"]])
+        let catalog = Self.catalog(fields: [
+            "attributes.geo.lat": ["S1"], "attributes.score": ["C3"], "attributes.email": ["I1"],
+        ])
         let decision = catalog.evaluate(fields.map { UsedField($0, via: "rule") }, actions: actions)
         let found = decision.violations.map { "\($0.policy) \($0.field) \($0.labels.joined(separator: ","))" }
         #expect(found == expected)
@@ -101,7 +110,8 @@ import Testing
             ])
     }
 
-    @Test("defaults: identifiers are I1, device ids I2, precise location S1; sensitive data never goes to third parties")
+    @Test(
+        "defaults: identifiers are I1, device ids I2, precise location S1; sensitive data never goes to third parties")
     func defaults() {
         let catalog = GovernanceCatalog.standard
         #expect(catalog.assignments.fieldLabels(of: "attributes.email") == ["I1"])
@@ -111,11 +121,15 @@ import Testing
         #expect(catalog.assignments.fieldLabels(of: "events.context.location") == ["S1"])
         #expect(catalog.assignments.fieldLabels(of: "attributes.tier").isEmpty)
         #expect(throws: Never.self) { try catalog.validate() }
-        let export = catalog.evaluate([UsedField("events.context.location.latitude", via: "rule")], actions: ["third-party-export"])
+        let export = catalog.evaluate(
+            [UsedField("events.context.location.latitude", via: "rule")], actions: ["third-party-export"])
         #expect(export.violations.map(\.policy) == ["sensitive-no-third-party.third-party-export"])
         let email = catalog.evaluate([UsedField("attributes.email", via: "mapping")], actions: ["email-targeting"])
         #expect(email.allowed)
-        #expect(catalog.consentPurposes(for: ["email-targeting", "third-party-export", "unknown"]) == ["marketing.email", "share"])
+        #expect(
+            catalog.consentPurposes(for: ["email-targeting", "third-party-export", "unknown"]) == [
+                "marketing.email", "share",
+            ])
         for label in ["C1", "C2", "C12", "S2"] {
             #expect(catalog.policies.values.contains { $0.deny.labels.contains(label) }, "\(label) has a policy")
         }
@@ -127,7 +141,9 @@ import Testing
             "labels": ["minors": "About people under 16."],
             "fields": ["attributes.name": [], "attributes.age": ["minors"]],
             "sources": ["partner": ["C2"]],
-            "marketingActions": ["sms-survey": ["description": "Surveys by SMS", "consentPurposes": ["marketing.sms"]]],
+            "marketingActions": [
+                "sms-survey": ["description": "Surveys by SMS", "consentPurposes": ["marketing.sms"]]
+            ],
             "policies": [["name": "no-minors-sms", "action": "sms-survey", "deny": "minors"]],
         ]
         let catalog = try GovernanceCatalog(configuration: json)

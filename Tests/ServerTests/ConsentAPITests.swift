@@ -32,7 +32,8 @@ import Testing
         let late = try await server.send(
             "PUT", "/v1/profiles/userId/u-1/consent",
             body: #"{"purposes": {"marketing.email": "y"}, "time": "\#(older.iso8601)"}"#, auth: .admin)
-        #expect(late.json["consent"]?["marketing.email"]?["value"] == "n", "an older answer does not replace a newer one")
+        #expect(
+            late.json["consent"]?["marketing.email"]?["value"] == "n", "an older answer does not replace a newer one")
         #expect(late.json["history"]?.arrayValue?.count == 4)
 
         let profile = try await server.send("GET", "/v1/profiles/userId/u-1", auth: .admin)
@@ -84,7 +85,8 @@ import Testing
         let valid = try await server.send(
             "PUT", "/v1/profiles/userId/u-1/consent",
             body: #"{"purposes": {"marketing": "y"}, "expiresAt": "\#(later.iso8601)"}"#, auth: .admin)
-        #expect(valid.json["effective"]?["marketing"] == "y" && valid.json["consent"]?["marketing"]?["expired"] == false)
+        #expect(
+            valid.json["effective"]?["marketing"] == "y" && valid.json["consent"]?["marketing"]?["expired"] == false)
     }
 
     @Test(
@@ -96,8 +98,10 @@ import Testing
             (#"{"purposes": {}}"#, "purposes"),
             (#"{"purposes": {"collect": "y"}, "basis": "whim"}"#, "basis"),
             (#"{"purposes": {"collect": "y"}, "time": "yesterday"}"#, "time"),
-            (#"{"purposes": {"collect": "y"}, "time": "2026-01-02T00:00:00Z", "expiresAt": "2026-01-01T00:00:00Z"}"#,
-             "expiresAt"),
+            (
+                #"{"purposes": {"collect": "y"}, "time": "2026-01-02T00:00:00Z", "expiresAt": "2026-01-01T00:00:00Z"}"#,
+                "expiresAt"
+            ),
             (#"{"purposes": {"collect": "y"}, "source": "nowhere"}"#, "source"),
             (#"{"purposes": {"collect": "y"}, "identity": "email:someone@else.com"}"#, "identity"),
             (#"{"purposes": {"collect": "y"}, "colour": "blue"}"#, "colour"),

@@ -41,7 +41,8 @@ import Testing
         #expect(undefined.status == 400 && undefined.json["error"]?["field"] == "deny", "\(undefined.text)")
         let labels = try await server.send(
             "PUT", "/v1/labels",
-            body: #"{"labels": {"minors": "About people under 16."}, "fields": {"attributes.age": ["minors"], "attributes.email": []}}"#,
+            body:
+                #"{"labels": {"minors": "About people under 16."}, "fields": {"attributes.age": ["minors"], "attributes.email": []}}"#,
             auth: .admin)
         #expect(labels.status == 200 && labels.json["fields"]?["attributes.age"] == ["minors"], "\(labels.text)")
         #expect(labels.json["fields"]?["attributes.email"] == nil, "the default I1 removed")
@@ -64,8 +65,10 @@ import Testing
             ("PUT", "/v1/labels", #"{"fields": {"attributes.age": ["nope"]}}"#, "fields.attributes.age"),
             ("PUT", "/v1/labels", #"{"fields": {"age": ["C1"]}}"#, "fields.age"),
             ("PUT", "/v1/labels", #"{"sources": {"nowhere": ["C2"]}}"#, "sources.nowhere"),
-            ("POST", "/v1/policies/evaluate", #"{"rule": "has email", "marketingActions": ["x"]}"#,
-             "marketingActions[0]"),
+            (
+                "POST", "/v1/policies/evaluate", #"{"rule": "has email", "marketingActions": ["x"]}"#,
+                "marketingActions[0]"
+            ),
             ("POST", "/v1/policies/evaluate", #"{"rule": "has", "marketingActions": ["export"]}"#, "rule"),
         ]
         for (method, path, body, field) in faults {
@@ -88,10 +91,12 @@ import Testing
         defer { server.finish() }
         let audience = try await create(
             server, "/v1/audiences", ["name": "Nearby", "rule": "attribute location.latitude > 51"])
-        let outer = try await create(server, "/v1/audiences", ["name": "Gold nearby", "rule": #"in audience "Nearby""#])
+        let outer = try await create(
+            server, "/v1/audiences", ["name": "Gold nearby", "rule": #"in audience "Nearby""#])
         let partner = try await create(
             server, "/v1/destinations",
-            Self.destination("partner", port: 9, actions: ["third-party-export"], mapping: [("tier", "attributes.tier")]))
+            Self.destination(
+                "partner", port: 9, actions: ["third-party-export"], mapping: [("tier", "attributes.tier")]))
         let email = try await create(
             server, "/v1/destinations",
             Self.destination("mailer", port: 9, actions: ["email-targeting"], mapping: [("email", "identities.email")]))
@@ -112,7 +117,8 @@ import Testing
         _ = try await server.send("PUT", "/v1/labels", body: #"{"sources": {"default": ["C2"]}}"#, auth: .admin)
         let mapped = try await server.send(
             "POST", "/v1/policies/evaluate",
-            body: #"{"rule": "attribute tier = \"gold\"", "marketingActions": ["third-party-export"], "mapping": ["audience"]}"#,
+            body:
+                #"{"rule": "attribute tier = \"gold\"", "marketingActions": ["third-party-export"], "mapping": ["audience"]}"#,
             auth: .admin)
         #expect(mapped.json["violations"]?[0]?["sources"] == ["default"], "\(mapped.text)")
         #expect(mapped.json["violations"]?[0]?["policy"] == "c2-no-third-party")
@@ -124,7 +130,8 @@ import Testing
         let server = try await RunningServer()
         defer { server.finish() }
         let audience = try await create(
-            server, "/v1/audiences", ["name": "Located", "rule": "did \"Page Viewed\" where context.location.latitude > 1"])
+            server, "/v1/audiences",
+            ["name": "Located", "rule": "did \"Page Viewed\" where context.location.latitude > 1"])
         let partner = try await create(
             server, "/v1/destinations",
             Self.destination("partner", port: 9, actions: ["third-party-export"], mapping: [("id", "profileId")]))
@@ -149,7 +156,8 @@ import Testing
         let server = try await RunningServer()
         defer { server.finish() }
         let now = Timestamp.now()
-        try await server.identify("u-1", at: now, traits: ["tier": "gold", "email": "one@example.com"], emailConsent: true)
+        try await server.identify(
+            "u-1", at: now, traits: ["tier": "gold", "email": "one@example.com"], emailConsent: true)
         let audience = try await create(server, "/v1/audiences", ["name": "Gold", "rule": #"attribute tier = "gold""#])
         let destination = try await create(
             server, "/v1/destinations",
@@ -163,9 +171,11 @@ import Testing
         _ = try await server.send("PUT", "/v1/labels", body: #"{"fields": {"attributes.tier": ["C4"]}}"#, auth: .admin)
         let policy = #"{"name": "no-tier-email", "action": "email-targeting", "deny": "C4"}"#
         #expect(try await server.send("POST", "/v1/policies", body: policy, auth: .admin).status == 201)
-        try await server.identify("u-2", at: now, traits: ["tier": "gold", "email": "two@example.com"], emailConsent: true)
+        try await server.identify(
+            "u-2", at: now, traits: ["tier": "gold", "email": "two@example.com"], emailConsent: true)
         // Marketing email was never agreed to by u-3: the action implies `marketing.email`.
-        try await server.identify("u-3", at: now, traits: ["tier": "gold", "email": "three@example.com"], emailConsent: nil)
+        try await server.identify(
+            "u-3", at: now, traits: ["tier": "gold", "email": "three@example.com"], emailConsent: nil)
 
         var skipped: [JSONValue] = []
         for _ in 0..<50 where skipped.count < 2 {
@@ -182,7 +192,8 @@ import Testing
         #expect(metrics.contains(#"reason="policy:no-tier-email""#), "counted per reason")
 
         #expect(try await server.send("DELETE", "/v1/policies/no-tier-email", auth: .admin).status == 200)
-        try await server.identify("u-4", at: now, traits: ["tier": "gold", "email": "four@example.com"], emailConsent: nil)
+        try await server.identify(
+            "u-4", at: now, traits: ["tier": "gold", "email": "four@example.com"], emailConsent: nil)
         for _ in 0..<50 where skipped.count < 3 {
             let page = try await server.send(
                 "GET", "/v1/destinations/\(destination)/deliveries?state=skipped", auth: .admin)
@@ -209,8 +220,10 @@ import Testing
     func scopes(method: String, path: String, scope: String) async throws {
         let server = try await RunningServer()
         defer { server.finish() }
-        let others = ["collect", "profiles:read", "profiles:read-pii", "audiences:write", "destinations:write",
-            "privacy:write"].filter { $0 != scope && !(scope == "profiles:read" && $0 == "profiles:read-pii") }
+        let others = [
+            "collect", "profiles:read", "profiles:read-pii", "audiences:write", "destinations:write",
+            "privacy:write",
+        ].filter { $0 != scope && !(scope == "profiles:read" && $0 == "profiles:read-pii") }
         let without = try await server.createToken("without", scopes: others)
         let with = try await server.createToken("with", scopes: [scope])
         let body = method == "GET" || method == "DELETE" ? nil : "{}"
@@ -258,6 +271,7 @@ import Testing
         #expect(lines.first?.hasPrefix("Denied: 1 violation") == true)
         #expect(
             lines.last
-                == "  ✗ p denies third-party-export: attributes.geo.lat (read by rule) carries S1 from source partner-feed")
+                == "  ✗ p denies third-party-export: attributes.geo.lat (read by rule) carries S1 from source partner-feed"
+        )
     }
 }
