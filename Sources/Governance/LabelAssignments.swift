@@ -31,6 +31,16 @@ public struct LabelAssignments: Sendable, Hashable {
         return labels
     }
 
+    /// The labels `field` carries from its own path and its ancestors' only: what sits on the value
+    /// itself, not on parts of it.
+    public func ownLabels(of field: String) -> Set<String> {
+        var labels: Set<String> = []
+        for (path, assigned) in fields where field == path || field.hasPrefix(path + ".") {
+            labels.formUnion(assigned)
+        }
+        return labels
+    }
+
     /// The sources whose labels `field` carries, with those labels; empty for fields that do not
     /// come from records (`audience`, `event`, `profileId`).
     public func sourceLabels(of field: String) -> [String: Set<String>] {

@@ -18,7 +18,8 @@ struct ConsentRoutes: Sendable {
     let reader: ProfileReader
     let audit: AuditLog
     let clock: any WallClock
-    let mask = Mask()
+    /// Masking for callers without `profiles:read-pii`.
+    var mask = Mask()
 
     /// The lawful bases an answer may name besides plain consent.
     static let bases: Set<String> = [

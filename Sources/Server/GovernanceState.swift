@@ -26,7 +26,7 @@ final class GovernanceState: Sendable {
 
     /// Reads the stored changes and lays them over `configured`.
     ///
-    /// - Throws: `StorageError` when the store cannot be read; `GovernanceError` when the stored
+    /// - Throws: `StorageError` when the store cannot be read; `ServerError` when the stored
     ///   changes no longer fit the configuration (a label or action removed from the file).
     init(store: Store, configured: GovernanceCatalog) throws {
         self.store = store
@@ -34,7 +34,14 @@ final class GovernanceState: Sendable {
         let stored = try store.setting(Self.settingKey)
         let (overrides, version) = try Self.decode(stored)
         let catalog = overrides.applied(to: configured)
-        try catalog.validate()
+        do {
+            try catalog.validate()
+        } catch {
+            // Dropping the stored changes silently could lift a policy; refuse to start instead.
+            throw ServerError(
+                "the labels and policies changed through the API no longer fit the configuration file "
+                    + "(\(error.field): \(error.message)); define what they use in the file again")
+        }
         current = Mutex(Current(overrides: overrides, catalog: catalog, version: version))
     }
 
@@ -89,5 +96,18 @@ final class GovernanceState: Sendable {
         guard let text else { return (GovernanceOverrides(), 0) }
         let json = try JSONValue(parsing: Array(text.utf8))
         return (try GovernanceOverrides(json: json), json["version"]?.intValue ?? 0)
+    }
+}
+
+/// Personal data for masking: the built-in list, and every profile attribute labelled `I1` (on the
+/// attribute or a path above it), as the labels are now.
+struct LabelledPersonalData: PersonalDataLabels {
+    let governance: GovernanceState
+    let builtIn = BuiltInPersonalData()
+
+    func isPersonal(_ path: [String]) -> Bool {
+        if builtIn.isPersonal(path) { return true }
+        let field = (["attributes"] + path).joined(separator: ".")
+        return governance.catalog.assignments.ownLabels(of: field).contains("I1")
     }
 }

@@ -102,11 +102,12 @@ public final class TesseraServer: Sendable {
         self.audit = audit
         let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection, audit: audit)
         let reader = ProfileReader(store: store, engine: engine)
-        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit)
+        let mask = Mask(labels: LabelledPersonalData(governance: governance))
+        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit, mask: mask)
         let router = Router(
             routes: RouteTable.routes(
                 collection: collection, admin: admin, profiles: profiles,
-                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit) },
+                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit, mask: mask) },
                 destinations: destinationRoutes,
                 tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations,
                 governance: audiences == nil
@@ -114,7 +115,8 @@ public final class TesseraServer: Sendable {
                     : (
                         policies: PolicyRoutes(
                             governance: governance, store: store, check: policyCheck, destinations: destinationStore),
-                        consent: ConsentRoutes(store: store, engine: engine, reader: reader, audit: audit, clock: clock)
+                        consent: ConsentRoutes(
+                            store: store, engine: engine, reader: reader, audit: audit, clock: clock, mask: mask)
                     )))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 

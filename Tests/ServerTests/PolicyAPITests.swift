@@ -203,6 +203,55 @@ import Testing
         #expect(skipped.contains { $0["detail"] == "consent:marketing.email" }, "implied consent: \(skipped)")
     }
 
+    @Test("the configuration file's governance section reaches the server; a fault names the member")
+    func configurationFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/tessera.json"
+        let file = #"""
+            {"governance": {"labels": {"minors": "Under 16."}, "fields": {"attributes.age": ["minors"]},
+             "marketingActions": {"sms-survey": {"consentPurposes": ["marketing.sms"]}},
+             "policies": [{"name": "no-minors-sms", "action": "sms-survey", "deny": "minors"}]}}
+            """#
+        try file.write(toFile: path, atomically: true, encoding: .utf8)
+        let arguments = try Arguments(["--config", path], options: ServeCommand.options)
+        let configuration = try ServeCommand.configuration(from: arguments, environment: [:])
+        let server = try await RunningServer { $0.governance = configuration.governance }
+        defer { server.finish() }
+        let policy = try await server.send("GET", "/v1/policies/no-minors-sms", auth: .admin)
+        #expect(policy.json["origin"] == "configuration" && policy.json["deny"] == "minors", "\(policy.text)")
+        let decision = try await server.send(
+            "POST", "/v1/policies/evaluate",
+            body: #"{"rule": "attribute age < 16", "marketingActions": ["sms-survey"]}"#,
+            auth: .admin)
+        #expect(decision.json["violations"]?[0]?["policy"] == "no-minors-sms", "\(decision.text)")
+
+        try #"{"governance": {"policies": [{"name": "x", "action": "sms", "deny": "C1"}]}}"#.write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            try ServeCommand.configuration(from: arguments, environment: [:])
+        } throws: { error in
+            "\(error)".contains("governance.policies.x.action")
+        }
+    }
+
+    @Test("attributes labelled I1 are masked for readers without profiles:read-pii")
+    func labelledMasking() async throws {
+        let server = try await RunningServer()
+        defer { server.finish() }
+        try await server.identifyJane()
+        let reader = try await server.createToken("reader", scopes: ["profiles:read"])
+        let before = try await server.get("/v1/profiles/userId/jane-1", token: reader.secret)
+        #expect(before.json["attributes"]?["loyaltyTier"] == "gold", "\(before.text)")
+        let labels = try await server.send(
+            "PUT", "/v1/labels", body: #"{"fields": {"attributes.loyaltyTier": ["I1"]}}"#, auth: .admin)
+        #expect(labels.status == 200)
+        let after = try await server.get("/v1/profiles/userId/jane-1", token: reader.secret)
+        #expect(after.json["attributes"]?["loyaltyTier"] == "***", "\(after.text)")
+        let admin = try await server.send("GET", "/v1/profiles/userId/jane-1", auth: .admin)
+        #expect(admin.json["attributes"]?["loyaltyTier"] == "gold")
+    }
+
     @Test(
         "every governance route is refused without its scope",
         arguments: [
