@@ -141,7 +141,11 @@ import Testing
         #expect(allowed.status == 200)
 
         var entries: [JSONValue] = []
-        for _ in 0..<40 where !entries.contains(where: { $0["tokenId"]?.stringValue == reader.id }) {
+        func both() -> Bool {
+            entries.contains { $0["tokenId"]?.stringValue == reader.id }
+                && entries.contains { $0["tokenId"]?.stringValue == writer.id }
+        }
+        for _ in 0..<50 where !both() {
             try await Task.sleep(for: .milliseconds(100))
             entries = try await server.send("GET", "/v1/audit", auth: .admin).json["entries"]?.arrayValue ?? []
         }
