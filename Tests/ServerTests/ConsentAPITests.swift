@@ -87,6 +87,17 @@ import Testing
             body: #"{"purposes": {"marketing": "y"}, "expiresAt": "\#(later.iso8601)"}"#, auth: .admin)
         #expect(
             valid.json["effective"]?["marketing"] == "y" && valid.json["consent"]?["marketing"]?["expired"] == false)
+
+        // An expired refusal of collection no longer stops records.
+        let refusal: JSONValue = [
+            "purposes": ["collect": "n"], "time": .string(given.iso8601), "expiresAt": .string(expired.iso8601),
+        ]
+        _ = try await server.send("PUT", "/v1/profiles/userId/u-1/consent", body: refusal.serialized, auth: .admin)
+        try await server.track("u-1", "Product Viewed", at: now, properties: [:])
+        let timeline = try await server.send("GET", "/v1/profiles/userId/u-1/events", auth: .admin)
+        #expect(
+            timeline.json["events"]?.arrayValue?.contains { $0["event"] == "Product Viewed" } == true,
+            "\(timeline.text)")
     }
 
     @Test(
