@@ -44,6 +44,7 @@ let package = Package(
         .target(name: "Profiles", dependencies: ["TesseraCore", "JSONParsing"], swiftSettings: swiftSettings),
         .target(name: "Audiences", dependencies: ["TesseraCore", "CRoaring"], swiftSettings: swiftSettings),
         .target(name: "Storage", dependencies: ["CSQLite", "TesseraCore"], swiftSettings: swiftSettings),
+        .target(name: "Governance", dependencies: ["TesseraCore", "Audiences"], swiftSettings: swiftSettings),
         .target(
             name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", "TesseraCore"], swiftSettings: swiftSettings),
         .target(
@@ -67,7 +68,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Identity",
-                "Profiles", "Unification", "Audiences", "Segmentation", "Activation",
+                "Profiles", "Unification", "Audiences", "Segmentation", "Activation", "Governance",
             ],
             swiftSettings: swiftSettings
         ),
@@ -75,7 +76,7 @@ let package = Package(
             name: "TesseraCommands",
             dependencies: [
                 "TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "Ingestion", "Server",
-                "Identity", "Unification",
+                "Identity", "Unification", "Governance",
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,6 +107,8 @@ let package = Package(
             name: "ActivationTests", dependencies: ["Activation", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SegmentationTests", dependencies: ["Segmentation", "TesseraTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GovernanceTests", dependencies: ["Governance", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AudiencesTests", dependencies: ["Audiences", "TesseraTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -178,21 +178,37 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
     }
 }
 
-/// Skips a delivery whose profile has not consented to every purpose its destination requires,
-/// checked when it is about to be sent (consent may have changed since it was queued).
+/// Skips a delivery whose profile has not consented to every purpose its destination requires —
+/// its `requiredConsent` and the purposes its marketing actions imply (`email-targeting` needs
+/// `marketing.email`) — checked when it is about to be sent (consent may have changed or expired
+/// since it was queued).
 struct ConsentDeliveryFilter: DeliveryFilter {
     let store: Store
     let consent: ConsentConfiguration
+    /// The purposes each marketing action implies; `nil` checks `requiredConsent` only.
+    var governance: GovernanceState?
+
+    /// Every purpose a delivery to `destination` needs, in order, without repeats.
+    func purposes(for destination: Destination) -> [String] {
+        let implied = governance?.catalog.consentPurposes(for: destination.settings.marketingActions) ?? []
+        var seen: Set<String> = []
+        return (destination.settings.requiredConsent + implied).filter { seen.insert($0).inserted }
+    }
 
     func skipReason(for delivery: Delivery, to destination: Destination) -> String? {
-        guard !destination.settings.requiredConsent.isEmpty else { return nil }
+        let purposes = purposes(for: destination)
+        guard !purposes.isEmpty else { return nil }
         guard let profile = delivery.profileID else { return "consent:unknown-profile" }
         let answers: [String: ConsentValue]
         do {
             answers = try store.read { connection in
                 let select = try connection.prepare(
-                    "SELECT purpose, value FROM consents WHERE profile_id = ?1 AND identity = ''")
+                    """
+                    SELECT purpose, value FROM consents
+                    WHERE profile_id = ?1 AND identity = '' AND (expires_at IS NULL OR expires_at > ?2)
+                    """)
                 try select.bind(profile, at: 1)
+                try select.bind(Timestamp.now().milliseconds, at: 2)
                 var answers: [String: ConsentValue] = [:]
                 for (purpose, value) in try select.query({ ($0.string(at: 0), $0.string(at: 1)) }) {
                     answers[purpose] = ConsentValue(rawValue: value)
@@ -202,7 +218,7 @@ struct ConsentDeliveryFilter: DeliveryFilter {
         } catch {
             return "consent:unreadable"
         }
-        for purpose in destination.settings.requiredConsent where consent.effective(purpose, answers: answers) != .yes {
+        for purpose in purposes where consent.effective(purpose, answers: answers) != .yes {
             return "consent:\(purpose)"
         }
         return nil

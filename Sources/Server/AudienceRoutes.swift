@@ -16,7 +16,8 @@ struct AudienceRoutes: Sendable {
     let engine: AudienceEngine
     let reader: ProfileReader
     let audit: AuditLog
-    let mask = Mask()
+    /// Masking for callers without `profiles:read-pii`.
+    var mask = Mask()
 
     /// `POST /v1/audiences` with `{"name", "rule", "description"}`; the rule is text or its JSON form.
     func create(_ call: RouteRequest) {

@@ -1,4 +1,5 @@
 import Activation
+import Governance
 import HTTPServer
 import JSONParsing
 import Segmentation
@@ -11,11 +12,14 @@ struct DestinationRoutes: Sendable {
     let engine: DeliveryEngine
     let activation: AudienceActivation
     let audiences: AudienceEngine
+    /// The data-usage policies an activation must pass.
+    var policies: PolicyCheck?
 
     /// `POST /v1/destinations`: `201` with the destination and its signing secret, shown only here.
     func create(_ call: RouteRequest) {
         respondAsync(call) {
             let settings = try Self.settings(call)
+            try checkActions(settings)
             let created = try await destinations.create(settings)
             try await engine.reloadDestinations()
             var json = created.destination.json
@@ -52,7 +56,9 @@ struct DestinationRoutes: Sendable {
     func update(_ call: RouteRequest) {
         respondAsync(call) {
             let id = try Self.id(call, "id")
-            let destination = try await destinations.update(id: id, try Self.settings(call))
+            let settings = try Self.settings(call)
+            try checkActions(settings)
+            let destination = try await destinations.update(id: id, settings)
             try await engine.reloadDestinations()
             return .json(200, destination.json)
         }
@@ -103,6 +109,10 @@ struct DestinationRoutes: Sendable {
             else { throw RouteFailure.invalid("the body needs a `destinationId`", field: "destinationId") }
             let onEnter = body["onEnter"]?.boolValue ?? true
             let onExit = body["onExit"]?.boolValue ?? false
+            if let policies, let settings = try destinations.destination(id: destination) {
+                let decision = try policies.decision(audience: audience, destination: settings)
+                guard decision.allowed else { return Self.denied(decision) }
+            }
             let (activation, queued) = try await activation.activate(
                 audience: audience, destination: destination, onEnter: onEnter, onExit: onExit)
             engine.wake()
@@ -137,6 +147,32 @@ struct DestinationRoutes: Sendable {
     // MARK: - Helpers
 
     private static let notFound = RouteFailure.notFound("no destination has that id")
+
+    /// Refuses marketing actions the governance catalog does not define, so that policies and
+    /// implied consent apply to every action a destination declares.
+    private func checkActions(_ settings: DestinationSettings) throws {
+        guard let catalog = policies?.governance.catalog else { return }
+        for (index, action) in settings.marketingActions.enumerated() where catalog.actions[action] == nil {
+            throw RouteFailure.invalid(
+                "`\(action)` is not a marketing action (GET /v1/policies lists them)",
+                field: "marketingActions[\(index)]")
+        }
+    }
+
+    /// The `422` for an activation a data-usage policy denies, with every violation.
+    static func denied(_ decision: PolicyDecision) -> HTTPResponse {
+        let first = decision.violations[0]
+        let message =
+            "policy \(first.policy) denies \(first.action) on \(first.field) (\(first.labels.joined(separator: ", ")))"
+        return .json(
+            422,
+            [
+                "error": [
+                    "code": "policy_violation", "message": .string(message),
+                    "violations": .array(decision.violations.map(\.json)),
+                ]
+            ])
+    }
 
     private static func settings(_ call: RouteRequest) throws -> DestinationSettings {
         guard let body = try? JSONValue(parsing: call.request.body) else {

@@ -3,15 +3,15 @@ import TesseraCore
 
 /// Says which profile attributes hold data that identifies a person directly (data-usage label `I1`).
 ///
-/// The one place the masking rules ask; the data-usage labels feature will provide its own
-/// implementation from the labels operators assign.
+/// The one place the masking rules ask; the server uses `LabelledPersonalData`, which adds the
+/// attributes operators label `I1` to the built-in list.
 protocol PersonalDataLabels: Sendable {
     /// Whether the attribute at `path` (keys from the attribute root, e.g. `["address", "city"]`) is personal.
     func isPersonal(_ path: [String]) -> Bool
 }
 
-/// The built-in `I1` list used until data-usage labels exist: email, phone, name, firstName, lastName,
-/// address (and everything under it) and birthday.
+/// The built-in `I1` list, always masked whatever the labels say: email, phone, name, firstName,
+/// lastName, address (and everything under it) and birthday.
 ///
 /// A path is personal when any of its keys is on the list, compared without case, so `contact.email`
 /// and `company.name` are masked too: masking too much is the safe mistake.

@@ -19,7 +19,8 @@ struct ProfileRoutes: Sendable {
     let engine: ProfileEngine
     let reader: ProfileReader
     let audit: AuditLog
-    let mask = Mask()
+    /// Masking for callers without `profiles:read-pii`.
+    var mask = Mask()
 
     static let maxLookups = 1_000
 

@@ -6,11 +6,73 @@ import TesseraCore
 enum RouteTable {
     static func routes(
         collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, audiences: AudienceRoutes?,
-        destinations: DestinationRoutes?, tokens: TokenRoutes, operations: OperationsRoutes
+        destinations: DestinationRoutes?, tokens: TokenRoutes, operations: OperationsRoutes,
+        governance: (policies: PolicyRoutes, consent: ConsentRoutes)? = nil
     ) -> [Route] {
         collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles)
             + (audiences.map(audienceRoutes) ?? []) + (destinations.map(destinationRoutes) ?? [])
             + tokenRoutes(tokens) + operationsRoutes(operations)
+            + (governance.map { governanceRoutes(policies: $0.policies, consent: $0.consent) } ?? [])
+    }
+
+    /// Consent by API, data-usage labels and policies.
+    private static func governanceRoutes(policies: PolicyRoutes, consent: ConsentRoutes) -> [Route] {
+        let invalid = (status: 400, description: "An invalid member, naming the field.", schema: ref("Error"))
+        func route(
+            _ method: String, _ path: String, _ scope: Scope, _ summary: String, ok: (Int, String),
+            notFound: String? = nil, conflict: Bool = false, _ handler: @escaping @Sendable (RouteRequest) -> Void
+        ) -> Route {
+            var responses: [(status: Int, description: String, schema: JSONValue?)] = [
+                (ok.0, ok.1, nil), invalid, unauthorized,
+            ]
+            if let notFound { responses.append((404, notFound, ref("Error"))) }
+            if conflict { responses.append((409, "A policy with that name exists.", ref("Error"))) }
+            return Route(
+                method: method, path: path, access: .scope(scope), summary: summary,
+                documentation: RouteDocumentation(
+                    tag: "governance", requestBody: method == "GET" || method == "DELETE" ? nil : ["type": "object"],
+                    responses: responses),
+                handler: handler)
+        }
+        let noProfile = "No profile has that identity."
+        let noPolicy = "No policy has that name."
+        return [
+            route(
+                "PUT", "/v1/profiles/{namespace}/{value}/consent", .privacyWrite,
+                "Record consent answers for a profile (`purposes`, `identity`, `basis`, `time`, `expiresAt`, `source`)",
+                ok: (200, "The profile's consent after the change."), notFound: noProfile, consent.set),
+            route(
+                "GET", "/v1/profiles/{namespace}/{value}/consent", .profilesRead,
+                "A profile's current consent answers, effective values and history (`before`, `limit`)",
+                ok: (200, "Answers, effective values and a page of history."), notFound: noProfile, consent.show),
+            route(
+                "GET", "/v1/policies", .profilesRead, "List data-usage policies and marketing actions",
+                ok: (200, "Every policy, with its origin, and every marketing action."), policies.list),
+            route(
+                "POST", "/v1/policies", .privacyWrite, "Add a policy: deny an action on data carrying labels",
+                ok: (201, "The policy."), conflict: true, policies.create),
+            route(
+                "POST", "/v1/policies/evaluate", .profilesRead,
+                "Whether an audience (or rule) may go to a destination (or be used for marketing actions)",
+                ok: (200, "`allowed`, and each violation's policy, action, field and labels."),
+                notFound: "No audience or destination has that id.", policies.evaluate),
+            route(
+                "GET", "/v1/policies/{name}", .profilesRead, "Read a policy", ok: (200, "The policy."),
+                notFound: noPolicy, policies.show),
+            route(
+                "PUT", "/v1/policies/{name}", .privacyWrite, "Create or replace a policy",
+                ok: (200, "The policy."), policies.replace),
+            route(
+                "DELETE", "/v1/policies/{name}", .privacyWrite, "Delete a policy (configured ones too)",
+                ok: (200, "The name deleted."), notFound: noPolicy, policies.delete),
+            route(
+                "GET", "/v1/labels", .profilesRead, "Label definitions and the labels on fields and sources",
+                ok: (200, "`labels`, `fields` and `sources`."), policies.labels),
+            route(
+                "PUT", "/v1/labels", .privacyWrite,
+                "Set the labels of fields and sources, and define custom labels",
+                ok: (200, "`labels`, `fields` and `sources` after the change."), policies.setLabels),
+        ]
     }
 
     private static func destinationRoutes(_ routes: DestinationRoutes) -> [Route] {

@@ -1,3 +1,4 @@
+import Governance
 import Ingestion
 import Storage
 import TesseraCore
@@ -26,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether records update the identity graph and profiles as they are committed. Off only to
     /// measure collection alone (the benchmark's reference).
     public var unifiesProfiles = true
+    /// Data-usage labels, marketing actions and policies (`governance` in the configuration file).
+    public var governance = GovernanceCatalog.standard
 
     public init() {}
 }

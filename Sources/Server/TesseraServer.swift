@@ -58,15 +58,24 @@ public final class TesseraServer: Sendable {
             try audiences?.load(in: connection)
         }
         self.audiences = audiences
+        let governance = try GovernanceState(store: store, configured: configuration.governance)
         var destinationRoutes: DestinationRoutes?
+        var policyCheck: PolicyCheck?
+        var destinationStore: DestinationStore?
         if let audiences {
             let destinations = try await DestinationStore(store: store, clock: clock)
+            let check = PolicyCheck(governance: governance, audiences: audiences)
+            (policyCheck, destinationStore) = (check, destinations)
             let outbox = try await Outbox(store: store, clock: clock)
             var settings = DeliveryEngine.Configuration()
             settings.logger = logger.child(label: "activation")
             let delivery = DeliveryEngine(
                 outbox: outbox, destinations: destinations,
-                filter: ConsentDeliveryFilter(store: store, consent: configuration.profiles.consent),
+                filter: DeliveryFilters(filters: [
+                    PolicyDeliveryFilter(check: check),
+                    ConsentDeliveryFilter(
+                        store: store, consent: configuration.profiles.consent, governance: governance),
+                ]),
                 configuration: settings, clock: clock, metrics: registry)
             let activation = AudienceActivation(
                 store: store, profiles: engine, outbox: outbox, destinations: destinations)
@@ -76,7 +85,7 @@ public final class TesseraServer: Sendable {
             self.delivery = delivery
             destinationRoutes = DestinationRoutes(
                 destinations: destinations, outbox: outbox, engine: delivery, activation: activation,
-                audiences: audiences)
+                audiences: audiences, policies: check)
         } else {
             delivery = nil
         }
@@ -93,13 +102,22 @@ public final class TesseraServer: Sendable {
         self.audit = audit
         let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection, audit: audit)
         let reader = ProfileReader(store: store, engine: engine)
-        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit)
+        let mask = Mask(labels: LabelledPersonalData(governance: governance))
+        let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit, mask: mask)
         let router = Router(
             routes: RouteTable.routes(
                 collection: collection, admin: admin, profiles: profiles,
-                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit) },
+                audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit, mask: mask) },
                 destinations: destinationRoutes,
-                tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations))
+                tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations,
+                governance: audiences == nil
+                    ? nil
+                    : (
+                        policies: PolicyRoutes(
+                            governance: governance, store: store, check: policyCheck, destinations: destinationStore),
+                        consent: ConsentRoutes(
+                            store: store, engine: engine, reader: reader, audit: audit, clock: clock, mask: mask)
+                    )))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
         var httpConfiguration = HTTPServer.Configuration()

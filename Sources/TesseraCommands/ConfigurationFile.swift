@@ -1,4 +1,5 @@
 import Foundation
+import Governance
 import Identity
 import JSONParsing
 import Profiles
@@ -12,10 +13,27 @@ import Unification
 ///     {
 ///       "identity": {"uniqueNamespaces": ["userId", "crmId"], "maxIdentitiesPerProfile": 50},
 ///       "mergePolicies": {"default": "latest", "policies": [{"name": "latest", "kind": "timestampOrdered"}]},
-///       "computed": {"defaultCurrency": "EUR"}
+///       "computed": {"defaultCurrency": "EUR"},
+///       "governance": {"fields": {"attributes.healthScore": ["S2"]}}
 ///     }
 enum ConfigurationFile {
-    static let sections: Set<String> = ["identity", "mergePolicies", "computed"]
+    static let sections: Set<String> = ["identity", "mergePolicies", "computed", "governance"]
+
+    /// The data-usage labels, marketing actions and policies in `path` (the built-in ones when it
+    /// has no `governance` section). See `GovernanceCatalog.init(configuration:)`.
+    ///
+    /// - Throws: `ServerError` naming the file and the member at fault.
+    static func governance(from path: String) throws -> GovernanceCatalog {
+        guard let bytes = FileManager.default.contents(atPath: path),
+            let json = try? JSONValue(parsing: Array(bytes))
+        else { throw ServerError("cannot read the configuration file \(path) as JSON") }
+        guard let section = json["governance"] else { return .standard }
+        do {
+            return try GovernanceCatalog(configuration: section)
+        } catch {
+            throw ServerError("\(path): \(error.field): \(error.message)")
+        }
+    }
 
     /// The profile settings in `path`.
     ///
@@ -32,7 +50,7 @@ enum ConfigurationFile {
         }
         guard let object = json.objectValue else { throw ServerError("\(path) must hold a JSON object") }
         if let unknown = object.keys.first(where: { !sections.contains($0) }) {
-            throw ServerError("\(path): `\(unknown)` is not a section (identity, mergePolicies, computed)")
+            throw ServerError("\(path): `\(unknown)` is not a section (identity, mergePolicies, computed, governance)")
         }
         var configuration = ProfileEngine.Configuration()
         do {

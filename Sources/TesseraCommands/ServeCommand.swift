@@ -32,6 +32,7 @@ enum ServeCommand {
         if let data = arguments.options["data"] { configuration.dataDirectory = data }
         if let file = arguments.options["config"] {
             configuration.profiles = try ConfigurationFile.profiles(from: file)
+            configuration.governance = try ConfigurationFile.governance(from: file)
         }
         if let listen = arguments.options["listen"] {
             let (host, port) = try parse(listen: listen)

@@ -15,24 +15,30 @@ extension ProfileEngine {
 
     /// Writes consent answers for a profile: each one to the history, and to the current answers
     /// unless a later answer for the same purpose (and identity) is already there.
+    ///
+    /// - Parameter actor: who gave the answers through the API (a token id); `nil` for records.
     func recordConsent(
-        _ updates: [ConsentUpdate], profile: Int64, source: Int64?, record: Int64?, in connection: SQLiteConnection
+        _ updates: [ConsentUpdate], profile: Int64, source: Int64?, record: Int64?, actor: String? = nil,
+        in connection: SQLiteConnection
     ) throws {
         guard !updates.isEmpty else { return }
         let history = try connection.prepare(
             """
-            INSERT INTO consent_history (profile_id, identity, purpose, value, time, source_id, basis, record)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            INSERT INTO consent_history
+                (profile_id, identity, purpose, value, time, source_id, basis, record, expires_at, actor)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """)
         let current = try connection.prepare(
             """
-            INSERT INTO consents (profile_id, identity, purpose, value, time, source_id, basis, record)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            INSERT INTO consents (profile_id, identity, purpose, value, time, source_id, basis, record, expires_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             ON CONFLICT (profile_id, identity, purpose) DO UPDATE SET value = excluded.value, time = excluded.time,
-                source_id = excluded.source_id, basis = excluded.basis, record = excluded.record
+                source_id = excluded.source_id, basis = excluded.basis, record = excluded.record,
+                expires_at = excluded.expires_at
             WHERE excluded.time >= consents.time
             """)
         for update in updates {
+            try history.bind(actor, at: 10)
             for statement in [history, current] {
                 try statement.bind(profile, at: 1)
                 try statement.bind(update.identity ?? "", at: 2)
@@ -42,17 +48,23 @@ extension ProfileEngine {
                 try statement.bind(source, at: 6)
                 try statement.bind(update.basis, at: 7)
                 try statement.bind(record, at: 8)
+                try statement.bind(update.expiresAt?.milliseconds, at: 9)
                 try statement.run()
             }
         }
         collectAnswers[profile] = nil
     }
 
-    /// The profile's current answers for the whole profile, by purpose.
+    /// The profile's current answers for the whole profile, by purpose; answers past their expiry
+    /// are left out, so the purpose counts as unanswered.
     func consentAnswers(of profile: Int64, in connection: SQLiteConnection) throws -> [String: ConsentValue] {
         let select = try connection.prepare(
-            "SELECT purpose, value FROM consents WHERE profile_id = ?1 AND identity = ''")
+            """
+            SELECT purpose, value FROM consents
+            WHERE profile_id = ?1 AND identity = '' AND (expires_at IS NULL OR expires_at > ?2)
+            """)
         try select.bind(profile, at: 1)
+        try select.bind(Timestamp.now().milliseconds, at: 2)
         var answers: [String: ConsentValue] = [:]
         for (purpose, value) in try select.query({ ($0.string(at: 0), $0.string(at: 1)) }) {
             answers[purpose] = ConsentValue(rawValue: value) ?? .unknown
@@ -62,14 +74,22 @@ extension ProfileEngine {
 
     /// Whether the profile said no to collection, so its behavioural records are not stored.
     func refusesCollection(_ profile: Int64, in connection: SQLiteConnection) throws -> Bool {
-        if let known = collectAnswers[profile] { return known == .no }
+        let now = Timestamp.now().milliseconds
+        if let known = collectAnswers[profile], known.until > now { return known.value == .no }
         let select = try connection.prepare(
-            "SELECT value FROM consents WHERE profile_id = ?1 AND identity = '' AND purpose = 'collect'")
+            """
+            SELECT value, expires_at FROM consents
+            WHERE profile_id = ?1 AND identity = '' AND purpose = 'collect' AND (expires_at IS NULL OR expires_at > ?2)
+            """)
         try select.bind(profile, at: 1)
-        let stored = try select.queryFirst { ConsentValue(rawValue: $0.string(at: 0)) } ?? nil
-        let answer = configuration.consent.effective("collect", answers: stored.map { ["collect": $0] } ?? [:])
+        try select.bind(now, at: 2)
+        let stored = try select.queryFirst { row in
+            (ConsentValue(rawValue: row.string(at: 0)), row.optionalInt64(at: 1))
+        }
+        let answers = stored?.0.map { ["collect": $0] } ?? [:]
+        let answer = configuration.consent.effective("collect", answers: answers)
         if collectAnswers.count > configuration.cachedProfiles { collectAnswers.removeAll(keepingCapacity: true) }
-        collectAnswers[profile] = answer
+        collectAnswers[profile] = (answer, stored?.1 ?? Int64.max)
         return answer == .no
     }
 
@@ -86,10 +106,12 @@ extension ProfileEngine {
     func mergeConsent(_ from: Int64, into: Int64, in connection: SQLiteConnection) throws {
         let move = try connection.prepare(
             """
-            INSERT INTO consents (profile_id, identity, purpose, value, time, source_id, basis, record)
-            SELECT ?2, identity, purpose, value, time, source_id, basis, record FROM consents WHERE profile_id = ?1
+            INSERT INTO consents (profile_id, identity, purpose, value, time, source_id, basis, record, expires_at)
+            SELECT ?2, identity, purpose, value, time, source_id, basis, record, expires_at
+            FROM consents WHERE profile_id = ?1
             ON CONFLICT (profile_id, identity, purpose) DO UPDATE SET value = excluded.value,
-                time = excluded.time, source_id = excluded.source_id, basis = excluded.basis, record = excluded.record
+                time = excluded.time, source_id = excluded.source_id, basis = excluded.basis, record = excluded.record,
+                expires_at = excluded.expires_at
             WHERE excluded.time > consents.time
             """)
         let history = try connection.prepare("UPDATE consent_history SET profile_id = ?2 WHERE profile_id = ?1")
@@ -105,16 +127,22 @@ extension ProfileEngine {
         collectAnswers[into] = nil
     }
 
-    /// Records consent given through the API for the profile an identity belongs to.
+    /// Records consent given through the API for a profile, in one transaction through the writer:
+    /// history, current answers (the latest time wins), audience membership and `collect`
+    /// enforcement exactly as for answers that come in records.
     ///
-    /// - Returns: the profile's id, or `nil` when no profile holds the identity.
+    /// - Parameters:
+    ///   - source: the source the answers came through, when one is named.
+    ///   - actor: who gave them (a token id), kept in the history.
+    /// - Returns: the profile's id, or `nil` when no such profile exists.
     public func setConsent(
-        _ updates: [ConsentUpdate], for profile: Int64, store: Store, by actor: String
+        _ updates: [ConsentUpdate], for profile: Int64, source: Int64? = nil, store: Store, by actor: String
     ) async throws -> Int64? {
         try await store.transaction { connection in
             try self.begin(in: connection)
             guard !self.graph.identities(in: ProfileID(rawValue: profile)).isEmpty else { return nil }
-            try self.recordConsent(updates, profile: profile, source: nil, record: nil, in: connection)
+            try self.recordConsent(
+                updates, profile: profile, source: source, record: nil, actor: actor, in: connection)
             // Saving the state stamps the profile with this transaction's version, so cached reads
             // of it are refreshed.
             self.cache[profile] = try self.state(of: profile, in: connection)

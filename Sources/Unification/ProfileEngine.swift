@@ -43,8 +43,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Parsers for preparing a commit's records on several threads at once.
     private let parsers = JSONParserPool(maximumIdleParsers: 4)
     var cache: [Int64: ProfileState] = [:]
-    /// Each profile's effective answer for `collect`, as enforcement last read it.
-    var collectAnswers: [Int64: ConsentValue] = [:]
+    /// Each profile's effective answer for `collect`, as enforcement last read it, and until when
+    /// (milliseconds) it holds: an answer with an expiry stops holding then.
+    var collectAnswers: [Int64: (value: ConsentValue, until: Int64)] = [:]
     /// Behavioural records not stored because their profile refused collection.
     public let consentSuppressed = Atomic<Int>(0)
     private var loaded = false

@@ -10,11 +10,11 @@ import TesseraCore
 /// What it reads is what the last commit left: a record is visible here once its request has been
 /// acknowledged.
 public struct ProfileReader: Sendable {
-    private let store: Store
+    let store: Store
     private let cache = DocumentCache()
     private let normalizer: IdentityNormalizer
     private let policies: MergePolicies
-    private let configuration: ProfileEngine.Configuration
+    let configuration: ProfileEngine.Configuration
 
     public init(store: Store, engine: ProfileEngine) {
         self.store = store
@@ -141,16 +141,18 @@ public struct ProfileReader: Sendable {
         ]
     }
 
-    /// The profile's current consent answers: `{"PURPOSE": {"value", "time", "basis"?}}` for the
-    /// profile, and under `identities` the answers given for one identity (XDM `idSpecific`).
+    /// The profile's current consent answers: `{"PURPOSE": {"value", "time", "basis"?, "expiresAt"?}}`
+    /// for the profile, and under `identities` the answers given for one identity (XDM `idSpecific`).
+    /// An answer past its expiry reads `u`, with `"expired": true`.
     private func consent(of id: ProfileID, in connection: SQLiteConnection) throws -> JSONValue {
         let select = try connection.prepare(
             """
-            SELECT identity, purpose, value, time, basis FROM consents WHERE profile_id = ?1
+            SELECT identity, purpose, value, time, basis, expires_at FROM consents WHERE profile_id = ?1
             ORDER BY identity, purpose
             """
         )
         try select.bind(id.rawValue, at: 1)
+        let now = Timestamp.now().milliseconds
         var profile: [String: JSONValue] = [:]
         var identities: [String: JSONValue] = [:]
         while try select.step() {
@@ -159,6 +161,13 @@ public struct ProfileReader: Sendable {
                 "time": .string(Timestamp(milliseconds: select.int64(at: 3)).iso8601),
             ]
             if let basis = select.optionalString(at: 4) { answer["basis"] = .string(basis) }
+            if let expiry = select.optionalInt64(at: 5) {
+                answer["expiresAt"] = .string(Timestamp(milliseconds: expiry).iso8601)
+                if expiry <= now {
+                    answer["value"] = .string(ConsentValue.unknown.rawValue)
+                    answer["expired"] = true
+                }
+            }
             let identity = select.string(at: 0)
             if identity.isEmpty {
                 profile[select.string(at: 1)] = .object(answer)

@@ -94,6 +94,22 @@ enum ProfileSchema {
         if !columns.contains("version") {
             try connection.execute("ALTER TABLE profiles ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
         }
+        try addConsentColumns(in: connection)
+    }
+
+    /// Adds answer expiry (`expires_at`) to both consent tables, and who gave an answer through the
+    /// API (`actor`, a token id) to the history, for stores made before them.
+    private static func addConsentColumns(in connection: SQLiteConnection) throws {
+        let additions = [
+            ("consents", "expires_at", "INTEGER"), ("consent_history", "expires_at", "INTEGER"),
+            ("consent_history", "actor", "TEXT"),
+        ]
+        for (table, column, type) in additions {
+            let columns = try connection.prepare("PRAGMA table_info(\(table))", cached: false).query {
+                $0.string(at: 1)
+            }
+            if !columns.contains(column) { try connection.execute("ALTER TABLE \(table) ADD COLUMN \(column) \(type)") }
+        }
     }
 
     /// How many transactions have changed the profile engine's memory, as the store last committed it.

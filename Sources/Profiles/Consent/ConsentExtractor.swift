@@ -7,7 +7,12 @@ public import TesseraCore
 /// Preferences field group (`consents`, with per-identity answers under `idSpecific`).
 public enum ConsentExtractor {
     /// The channels XDM names under `marketing` (besides `any` and `preferred`).
-    static let channels = ["email", "sms", "push", "call", "postal", "whatsApp", "fax", "commercialEmail"]
+    public static let channels = ["email", "sms", "push", "call", "postal", "whatsApp", "fax", "commercialEmail"]
+
+    /// Every purpose an answer can be given for: `collect`, `share`, `personalize`, `marketing` and
+    /// `marketing.CHANNEL`.
+    public static let purposes: [String] =
+        ["collect", "share", "personalize", "marketing"] + channels.map { "marketing.\($0)" }
 
     /// The consent answers in one record, at `time` unless an answer carries its own time.
     public static func extract(

@@ -44,13 +44,19 @@ public struct ConsentUpdate: Sendable, Hashable {
     public var time: Timestamp
     /// The lawful basis when it is not plain consent (`legitimateInterest`, `contract`, `default`, …).
     public var basis: String?
+    /// When the answer stops holding; past it the purpose counts as unanswered (`u`). `nil`: never.
+    public var expiresAt: Timestamp?
 
     /// Creates an update.
-    public init(purpose: String, identity: String? = nil, value: ConsentValue, time: Timestamp, basis: String? = nil) {
+    public init(
+        purpose: String, identity: String? = nil, value: ConsentValue, time: Timestamp, basis: String? = nil,
+        expiresAt: Timestamp? = nil
+    ) {
         self.purpose = purpose
         self.identity = identity
         self.value = value
         self.time = time
         self.basis = basis
+        self.expiresAt = expiresAt
     }
 }
