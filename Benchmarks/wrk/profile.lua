@@ -1,7 +1,8 @@
 -- wrk script: GETs the profile of a random loaded person by userId.
 -- Environment: TESSERA_AUTH (the Authorization header), TESSERA_PROFILES (how many were loaded),
 -- TESSERA_RESULT (file for the JSON summary), TESSERA_PAUSE_MS (optional: each connection waits this
--- many milliseconds between requests, to hold a request rate instead of running flat out).
+-- many milliseconds between requests, to hold a request rate instead of running flat out),
+-- TESSERA_SEQUENTIAL (optional: read user-0, user-1, … in turn, to read every profile once).
 
 profiles = tonumber(os.getenv("TESSERA_PROFILES") or "1000")
 
@@ -12,12 +13,22 @@ end
 
 pause = tonumber(os.getenv("TESSERA_PAUSE_MS") or "0")
 
-function delay()
-    return pause
+if pause > 0 then
+    function delay()
+        return pause
+    end
 end
 
+sequential = os.getenv("TESSERA_SEQUENTIAL") ~= nil
+next_user = 0
+
 function request()
-    return wrk.format("GET", "/v1/profiles/userId/user-" .. math.random(0, profiles - 1))
+    local user = math.random(0, profiles - 1)
+    if sequential then
+        user = next_user % profiles
+        next_user = next_user + 1
+    end
+    return wrk.format("GET", "/v1/profiles/userId/user-" .. user)
 end
 
 function done(summary, latency, requests)

@@ -32,6 +32,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         public var consent = ConsentConfiguration.standard
         /// How many profiles' state the writer keeps decoded between commits (a few KB each).
         public var cachedProfiles = 100_000
+        /// How many bytes of rendered profile documents readers keep (about 1 KB per profile), so
+        /// that reading a profile nothing changed since costs two indexed reads and no rendering.
+        public var documentCacheBytes = 1 << 30
 
         public init() {}
     }

@@ -11,7 +11,7 @@ import TesseraCore
 /// acknowledged.
 public struct ProfileReader: Sendable {
     let store: Store
-    private let cache = DocumentCache()
+    private let cache: DocumentCache
     private let normalizer: IdentityNormalizer
     private let policies: MergePolicies
     let configuration: ProfileEngine.Configuration
@@ -21,6 +21,7 @@ public struct ProfileReader: Sendable {
         self.normalizer = engine.normalizer
         self.policies = engine.configuration.mergePolicies
         self.configuration = engine.configuration
+        cache = DocumentCache(capacityBytes: engine.configuration.documentCacheBytes)
     }
 
     /// Why a lookup found nothing to show.
@@ -238,28 +239,52 @@ public struct ProfileReader: Sendable {
     }
 }
 
-/// Serialised default documents of recently read profiles, keyed by profile and stored version.
+/// Serialised default documents of recently read profiles, keyed by profile and stored version,
+/// within a budget of bytes.
 ///
 /// Decoding a profile's fragments and computed attributes, merging and rendering them costs far more
 /// than the two indexed reads that tell whether anything changed; the writer gives every profile it
-/// changes a new version in the same transaction.
+/// changes a new version in the same transaction. When the budget is reached a quarter of the
+/// entries leave at once, so that the rest stay warm.
 final class DocumentCache: Sendable {
-    private let entries = Mutex<[Int64: (version: Int64, document: [UInt8])]>([:])
-    private let capacity = 100_000
+    private struct Entries {
+        var documents: [Int64: (version: Int64, document: [UInt8])] = [:]
+        var bytes = 0
+    }
+
+    private let entries = Mutex(Entries())
+    /// The most bytes of documents kept (each entry also costs about 64 bytes of table).
+    let capacityBytes: Int
+
+    init(capacityBytes: Int) {
+        self.capacityBytes = capacityBytes
+    }
 
     func document(of profile: Int64, version: Int64) -> [UInt8]? {
         entries.withLock { entries in
-            guard let entry = entries[profile], entry.version == version else { return nil }
+            guard let entry = entries.documents[profile], entry.version == version else { return nil }
             return entry.document
         }
     }
 
     func store(_ document: [UInt8], of profile: Int64, version: Int64) {
+        let cost = document.count + 64
+        guard cost <= capacityBytes else { return }
         entries.withLock { entries in
-            if entries.count >= capacity {
-                for key in Array(entries.keys.prefix(capacity / 4)) { entries[key] = nil }
+            if entries.bytes + cost > capacityBytes {
+                for key in Array(entries.documents.keys.prefix(max(1, entries.documents.count / 4))) {
+                    if let removed = entries.documents.removeValue(forKey: key) {
+                        entries.bytes -= removed.document.count + 64
+                    }
+                }
             }
-            entries[profile] = (version, document)
+            if let replaced = entries.documents.updateValue((version, document), forKey: profile) {
+                entries.bytes -= replaced.document.count + 64
+            }
+            entries.bytes += cost
         }
     }
+
+    /// The bytes the cache holds now, by its own accounting.
+    var bytes: Int { entries.withLock { $0.bytes } }
 }
