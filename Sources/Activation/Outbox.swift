@@ -1,4 +1,5 @@
 import Storage
+import Synchronization
 import TesseraCore
 
 /// The durable queue of deliveries, written in the same transaction as the change that caused them.
@@ -13,6 +14,8 @@ public final class Outbox: Sendable {
 
     let store: Store
     let clock: any WallClock
+    /// Set by ``enqueue(_:in:)``, taken by ``takeEnqueued()`` after a commit.
+    private let enqueued = Atomic<Bool>(false)
 
     /// Opens the outbox in `store`, creating its tables when needed.
     ///
@@ -56,7 +59,17 @@ public final class Outbox: Sendable {
         try insert.bind(entry.createdAt.milliseconds, at: 6)
         try insert.bind(clock.now().milliseconds, at: 7)
         try insert.run()
+        enqueued.store(true, ordering: .releasing)
         return connection.changes == 1
+    }
+
+    /// Whether anything was enqueued since the last call; clears the mark.
+    ///
+    /// The server calls it after each group commit and wakes the delivery engine when it returns
+    /// `true`, so a trigger's delivery is claimed right after the commit that wrote it, not at the
+    /// next poll. A mark left by a transaction that was rolled back costs one needless pass.
+    public func takeEnqueued() -> Bool {
+        enqueued.exchange(false, ordering: .acquiringAndReleasing)
     }
 
     /// The delivery with id `id`, if any.

@@ -11,6 +11,8 @@ struct DestinationRoutes: Sendable {
     let engine: DeliveryEngine
     let activation: AudienceActivation
     let audiences: AudienceEngine
+    /// The trigger routes, served beside these (they share the `destinations:write` scope).
+    let triggers: TriggerRoutes
 
     /// `POST /v1/destinations`: `201` with the destination and its signing secret, shown only here.
     func create(_ call: RouteRequest) {

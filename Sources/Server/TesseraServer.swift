@@ -40,6 +40,7 @@ public final class TesseraServer: Sendable {
         let registry = MetricsRegistry()
         let metrics = ServerMetrics(registry: registry)
         let engine = ProfileEngine(configuration: configuration.profiles, logger: logger.child(label: "profiles"))
+        let afterCommit = AfterCommit()
         store = try Store(
             directory: configuration.dataDirectory, configuration: configuration.store, clock: clock,
             participants: configuration.unifiesProfiles ? [engine] : [],
@@ -48,6 +49,7 @@ public final class TesseraServer: Sendable {
                     Double(statistics.duration.components.attoseconds) / 1e18
                         + Double(statistics.duration.components.seconds))
                 metrics.commitRecords.observe(Double(statistics.records))
+                afterCommit.run()
             })
         let audiences =
             configuration.unifiesProfiles
@@ -70,13 +72,21 @@ public final class TesseraServer: Sendable {
                 configuration: settings, clock: clock, metrics: registry)
             let activation = AudienceActivation(
                 store: store, profiles: engine, outbox: outbox, destinations: destinations)
-            try await store.transaction { connection in try activation.load(in: connection) }
-            audiences.listener = activation
+            let triggers = TriggerEngine(
+                store: store, profiles: engine, outbox: outbox, destinations: destinations, next: audiences,
+                next: activation, clock: clock)
+            try await store.transaction { connection in
+                try activation.load(in: connection)
+                try triggers.load(in: connection)
+            }
+            audiences.listener = triggers
+            engine.observer = triggers
+            afterCommit.set { if outbox.takeEnqueued() { delivery.wake() } }
             try await delivery.start()
             self.delivery = delivery
             destinationRoutes = DestinationRoutes(
                 destinations: destinations, outbox: outbox, engine: delivery, activation: activation,
-                audiences: audiences)
+                audiences: audiences, triggers: TriggerRoutes(triggers: triggers, audiences: audiences))
         } else {
             delivery = nil
         }
@@ -144,6 +154,21 @@ public final class TesseraServer: Sendable {
         audit.stop()
         store.close()
         logger.info("server stopped")
+    }
+}
+
+/// What runs after each group commit, set once the engines that need it exist.
+final class AfterCommit: Sendable {
+    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Makes `action` run after every later commit.
+    func set(_ action: @escaping @Sendable () -> Void) {
+        self.action.withLock { $0 = action }
+    }
+
+    /// Runs the action, if one is set; called on the writer thread.
+    func run() {
+        action.withLock { $0 }?()
     }
 }
 
