@@ -41,6 +41,7 @@ public actor DeliveryEngine {
     let destinations: DestinationStore
     let transport: any DeliveryTransport
     let exporter: FileExporter
+    let nats: NATSPublisher
     let filter: (any DeliveryFilter)?
     let configuration: Configuration
     let clock: any WallClock
@@ -63,13 +64,15 @@ public actor DeliveryEngine {
     ///   - destinations: Where destinations and their secrets are read.
     ///   - transport: How webhooks are sent; the engine shuts it down in ``stop()``.
     ///   - exporter: How file destinations are written; the engine shuts it down in ``stop()``.
+    ///   - nats: How NATS destinations are published to; the engine shuts it down in ``stop()``.
     ///   - filter: The consent and policy hook, asked before each delivery is sent.
     ///   - configuration: Retry, breaker and pacing settings.
     ///   - clock: The wall clock for due times, linger and pacing.
     ///   - metrics: Where counters are registered.
     public init(
         outbox: Outbox, destinations: DestinationStore, transport: any DeliveryTransport = HTTPClientTransport(),
-        exporter: FileExporter = FileExporter(), filter: (any DeliveryFilter)? = nil,
+        exporter: FileExporter = FileExporter(), nats: NATSPublisher = NATSPublisher(),
+        filter: (any DeliveryFilter)? = nil,
         configuration: Configuration = Configuration(), clock: any WallClock = SystemClock(),
         metrics: MetricsRegistry = MetricsRegistry()
     ) {
@@ -77,6 +80,7 @@ public actor DeliveryEngine {
         self.destinations = destinations
         self.transport = transport
         self.exporter = exporter
+        self.nats = nats
         self.filter = filter
         self.configuration = configuration
         self.clock = clock
@@ -120,6 +124,7 @@ public actor DeliveryEngine {
         await waitUntilIdle()
         transport.shutdown()
         exporter.shutdown()
+        nats.shutdown()
     }
 
     /// Asks the loop to run a pass now, for example after a commit that enqueued deliveries.
@@ -290,6 +295,9 @@ public actor DeliveryEngine {
             return await transport.send(request)
         case .file:
             return await exporter.export(batch, to: destination, at: clock.now())
+        case .nats(let url, let subject):
+            return await nats.publish(
+                batch, url: url, subject: subject, timeoutMilliseconds: destination.settings.timeoutMilliseconds)
         }
     }
 
