@@ -62,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "Activation",
-            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "CNATS"],
+            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "CNATS", "CCurl"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -88,7 +88,7 @@ let package = Package(
             name: "tessera-bench",
             dependencies: [
                 "TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer", "Audiences", "Storage",
-                "Unification", "Segmentation",
+                "Unification", "Segmentation", "Activation",
             ],
             path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
 

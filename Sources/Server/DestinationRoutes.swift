@@ -95,8 +95,9 @@ struct DestinationRoutes: Sendable {
         }
     }
 
-    /// `POST /v1/audiences/{id}/activations` with `{"destinationId", "onEnter", "onExit"}`: sends the
-    /// audience to the destination from now on and queues every current member.
+    /// `POST /v1/audiences/{id}/activations` with `{"destinationId", "onEnter", "onExit",
+    /// "fullSyncEveryMinutes"}`: sends the audience to the destination from now on and queues every
+    /// current member, then again on the schedule when one is given.
     func activate(_ call: RouteRequest) {
         respondAsync(call) {
             let audience = try audiences.audience(try Self.id(call, "id"))
@@ -105,8 +106,14 @@ struct DestinationRoutes: Sendable {
             else { throw RouteFailure.invalid("the body needs a `destinationId`", field: "destinationId") }
             let onEnter = body["onEnter"]?.boolValue ?? true
             let onExit = body["onExit"]?.boolValue ?? false
+            let minutes = body["fullSyncEveryMinutes"].map { $0.intValue ?? -1 } ?? 0
+            guard (0...525_600).contains(minutes) else {
+                throw RouteFailure.invalid(
+                    "`fullSyncEveryMinutes` must be 0 (never) to 525600 (a year)", field: "fullSyncEveryMinutes")
+            }
             let (activation, queued) = try await activation.activate(
-                audience: audience, destination: destination, onEnter: onEnter, onExit: onExit)
+                audience: audience, destination: destination, onEnter: onEnter, onExit: onExit,
+                fullSyncMinutes: minutes)
             engine.wake()
             var json = activation.json
             if case .object(var members) = json {
@@ -134,6 +141,16 @@ struct DestinationRoutes: Sendable {
             guard removed else { throw RouteFailure.notFound("that audience is not sent to that destination") }
             return .json(200, ["deleted": true])
         }
+    }
+
+    /// Runs the scheduled full syncs due at `now` and wakes the delivery engine when any queued.
+    ///
+    /// - Returns: How many deliveries were queued.
+    @discardableResult
+    func runScheduledSyncs(at now: Timestamp = .now()) async throws -> Int {
+        let queued = try await activation.syncDue(at: now)
+        if queued > 0 { engine.wake() }
+        return queued
     }
 
     // MARK: - Helpers

@@ -30,6 +30,9 @@ public final class TesseraServer: Sendable {
     private let delivery: DeliveryEngine?
     /// Makes members leave when their windows end; runs between `start()` and `stop()`.
     private let scheduler = Mutex<Task<Void, Never>?>(nil)
+    /// The activation routes, whose scheduled full syncs run every few seconds while serving.
+    private let activations: DestinationRoutes?
+    private let syncLoop = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens the store and prepares the routes; call `start()` to begin accepting requests.
     ///
@@ -90,6 +93,7 @@ public final class TesseraServer: Sendable {
         } else {
             delivery = nil
         }
+        activations = destinationRoutes
         let secrets = try await Secrets.prepare(store: store, configuration: configuration)
         firstStart = secrets.firstStart
 
@@ -130,10 +134,26 @@ public final class TesseraServer: Sendable {
         if let audiences {
             scheduler.withLock { $0 = Task.detached { await audiences.runScheduler() } }
         }
+        if let activations {
+            syncLoop.withLock { $0 = Task.detached { await Self.runSyncs(activations) } }
+        }
         operations.readiness = .ready
         logger.info(
             "server started",
             metadata: ["listen": "\(configuration.host):\(http.port)", "data": configuration.dataDirectory])
+    }
+
+    /// Runs the scheduled full syncs of activations every ten seconds until cancelled.
+    private static func runSyncs(_ activations: DestinationRoutes) async {
+        while !Task.isCancelled {
+            _ = try? await activations.runScheduledSyncs()
+            try? await Task.sleep(for: .seconds(10))
+        }
+    }
+
+    /// Runs the scheduled full syncs due at `now` at once (tests move time forward this way).
+    func runScheduledSyncs(at now: Timestamp) async throws -> Int {
+        try await activations?.runScheduledSyncs(at: now) ?? 0
     }
 
     /// The port the server listens on (useful when configured with port 0).
@@ -144,6 +164,10 @@ public final class TesseraServer: Sendable {
     public func stop() {
         operations.readiness = .stopping
         scheduler.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+        syncLoop.withLock { task in
             task?.cancel()
             task = nil
         }

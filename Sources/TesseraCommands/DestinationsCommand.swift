@@ -165,7 +165,7 @@ enum DestinationsCommand {
 enum DeliveriesCommand {
     static let usage = """
         deliveries needs one of:
-          list DESTINATION [--state pending|in_flight|delivered|failed|dead|skipped] [--after ID] [--limit N]
+          list DESTINATION [--state pending|in_flight|retry|delivered|dead|skipped] [--after ID] [--limit N]
           replay ID
         """
 
