@@ -25,6 +25,7 @@ build: deps
 test: lint unit-tests integration-tests
 
 unit-tests: deps
+	@scripts/install-packages $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 

@@ -20,8 +20,16 @@ import Testing
         try RunningServer.adminToken.write(
             toFile: server.directory.path + "/admin-token", atomically: true, encoding: .utf8)
         let connection = ["--server", "http://127.0.0.1:\(server.port)", "--data", server.directory.path]
+        // The commands block while they wait for the server: run them on threads of their own, or
+        // they would hold the cooperative threads the server's own tasks need.
         func run(_ command: String, _ words: String...) async -> Int32 {
-            await CommandLineTool.run(arguments: [command] + words + connection)
+            let arguments = words + connection
+            return await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: Self.exitStatus(command, arguments)) }
+            }
+        }
+        for command in ["destinations", "deliveries", "triggers"] {
+            #expect(await CommandLineTool.run(arguments: [command] + connection) == 64, "the tool knows \(command)")
         }
 
         let hook = "http://127.0.0.1:\(receiver.port)/hook"
@@ -74,6 +82,21 @@ import Testing
         #expect(await run("destinations", "delete", "offers") == 0)
         let after = try await server.send("GET", "/v1/triggers", auth: .admin)
         #expect(after.json["triggers"]?.arrayValue?.map { $0["name"] } == ["refused"])
+    }
+
+    /// The exit status `CommandLineTool` gives a command: 0, 64 for a usage error, 1 otherwise.
+    private static func exitStatus(_ command: String, _ words: [String]) -> Int32 {
+        do {
+            switch command {
+            case "destinations": return try DestinationsCommand.run(words)
+            case "deliveries": return try DeliveriesCommand.run(words)
+            default: return try TriggersCommand.run(words)
+            }
+        } catch is UsageError {
+            return 64
+        } catch {
+            return 1
+        }
     }
 
     @Test("a trigger renders on one line with when it fires and its condition")
