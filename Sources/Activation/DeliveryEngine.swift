@@ -11,9 +11,15 @@ import TesseraCore
 /// back to sleep until a batch finishes, a linger or retry time comes, ``wake()`` is called or the
 /// poll interval passes.
 ///
+/// Straight after a commit: ``deliverFresh(_:)`` takes deliveries just committed (a trigger's, an
+/// audience entry's) and, for destinations without linger and with free concurrency, sends them at
+/// once without the claim transaction, recording the outcome from their waiting state. Ownership in
+/// memory (``Outbox/own(_:)``) keeps the claim and this path from taking the same delivery.
+///
 /// At most once more: ``start()`` first returns deliveries left in flight by a previous run to
 /// pending, so a crash between sending and recording sends those once more with the same
-/// idempotency keys; receivers dedupe. An engine runs once: `start()`, then `stop()`.
+/// idempotency keys (a delivery sent straight after its commit is still pending, and goes the same
+/// way); receivers dedupe. An engine runs once: `start()`, then `stop()`.
 public actor DeliveryEngine {
     /// Pacing, retry and breaker settings shared by all destinations.
     public struct Configuration: Sendable {
@@ -132,6 +138,45 @@ public actor DeliveryEngine {
         wakeup.ring()
     }
 
+    /// Sends the deliveries with these ids now if they are due and their destination can take them;
+    /// the others wait for the loop, which is woken. Called after the commit that wrote them.
+    public nonisolated func deliverFresh(_ ids: [Int64]) {
+        Task { await self.sendFresh(ids) }
+    }
+
+    private func sendFresh(_ ids: [Int64]) {
+        defer { wakeup.ring() }
+        guard running else { return }
+        let owned = outbox.own(ids)
+        guard !owned.isEmpty else { return }
+        let now = clock.now()
+        var taken: Set<Int64> = []
+        defer { outbox.release(Set(owned).subtracting(taken)) }
+        guard let rows = try? outbox.deliveries(ids: owned) else { return }
+        var generator = SystemRandomNumberGenerator()
+        for (laneID, deliveries) in Dictionary(grouping: rows, by: \.destinationID) {
+            guard let lane = lanes[laneID], lane.destination.settings.lingerMilliseconds == 0 else { continue }
+            let due = deliveries.filter { $0.status.state.isWaiting && $0.status.nextAttemptAt <= now }
+            let size = lane.destination.settings.batchSize
+            let batches = stride(from: 0, to: due.count, by: size).map { Array(due[$0..<min($0 + size, due.count)]) }
+            for batch in batches.prefix(lane.allowance(at: now)) {
+                var flying: [Delivery] = []
+                var waitingStates: [Int64: DeliveryState] = [:]
+                for var delivery in batch {
+                    guard let next = machine.next(after: delivery.status, on: .claim, at: now, using: &generator)
+                    else { continue }
+                    waitingStates[delivery.id] = delivery.status.state
+                    delivery.status = next
+                    flying.append(delivery)
+                }
+                guard !flying.isEmpty else { continue }
+                taken.formUnion(flying.map(\.id))
+                metrics.fastDeliveries.increment(by: flying.count)
+                launch(flying, laneID: laneID, now: now, waitingStates: waitingStates)
+            }
+        }
+    }
+
     /// Moves a dead delivery back to pending and wakes the loop.
     ///
     /// - Throws: ``ActivationError`` of kind `notFound` or `conflict` (the delivery is not dead).
@@ -214,17 +259,23 @@ public actor DeliveryEngine {
         }
     }
 
-    private func launch(_ batch: [Delivery], laneID: Int64, now: Timestamp) {
+    /// Starts sending `batch`; `waitingStates` is given for deliveries sent straight after their
+    /// commit, whose rows are still in those states (and held in memory until recorded).
+    private func launch(
+        _ batch: [Delivery], laneID: Int64, now: Timestamp, waitingStates: [Int64: DeliveryState]? = nil
+    ) {
         guard var lane = lanes[laneID] else { return }
         lane.begin(at: now)
         lanes[laneID] = lane
         sending += 1
         let destination = lane.destination
         let secret = lane.secret
-        Task { await self.deliver(batch, to: destination, secret: secret) }
+        Task { await self.deliver(batch, to: destination, secret: secret, waitingStates: waitingStates) }
     }
 
-    private func deliver(_ batch: [Delivery], to destination: Destination, secret: String) async {
+    private func deliver(
+        _ batch: [Delivery], to destination: Destination, secret: String, waitingStates: [Int64: DeliveryState]?
+    ) async {
         var generator = SystemRandomNumberGenerator()
         var records: [Outbox.AttemptRecord] = []
         var toSend: [Delivery] = []
@@ -244,6 +295,10 @@ public actor DeliveryEngine {
         } else {
             records += await attempt(toSend, to: destination, secret: secret, using: &generator)
         }
+        if let waitingStates {
+            for index in records.indices { records[index].expected = waitingStates[records[index].id] ?? .inFlight }
+        }
+        defer { if waitingStates != nil { outbox.release(batch.map(\.id)) } }
         do {
             try await outbox.record(records, now: clock.now())
         } catch {

@@ -84,7 +84,10 @@ public final class TesseraServer: Sendable {
             }
             audiences.listener = triggers
             engine.observer = triggers
-            afterCommit.set { if outbox.takeEnqueued() { delivery.wake() } }
+            afterCommit.set {
+                let fresh = outbox.takeFresh()
+                if !fresh.isEmpty { delivery.deliverFresh(fresh) }
+            }
             try await delivery.start()
             self.delivery = delivery
             destinationRoutes = DestinationRoutes(
