@@ -295,6 +295,10 @@ public actor DeliveryEngine {
         } else {
             records += await attempt(toSend, to: destination, secret: secret, using: &generator)
         }
+        // The request is over: its slot goes to the next batch while this one's outcome is written
+        // (the rows stay in flight, or held in memory, until then, so nothing takes them twice).
+        lanes[destination.id]?.inFlight -= 1
+        wakeup.ring()
         if let waitingStates {
             for index in records.indices { records[index].expected = waitingStates[records[index].id] ?? .inFlight }
         }
@@ -307,7 +311,7 @@ public actor DeliveryEngine {
                 "activation outcome not recorded",
                 metadata: ["destination": destination.name, "deliveries": "\(records.count)"])
         }
-        finish(laneID: destination.id)
+        finish()
     }
 
     /// Sends one batch and turns its outcome into a record per delivery, noting it in the breaker.
@@ -356,8 +360,7 @@ public actor DeliveryEngine {
         }
     }
 
-    private func finish(laneID: Int64) {
-        lanes[laneID]?.inFlight -= 1
+    private func finish() {
         sending -= 1
         if sending == 0 {
             let waiters = idleWaiters
