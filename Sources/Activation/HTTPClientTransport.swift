@@ -8,10 +8,11 @@ import TesseraCore
 /// requests wait here (their timeout starts only when they are sent).
 ///
 /// The server's transport, chosen by measurement (`tessera-bench activation`, Benchmarks/README.md,
-/// "Activation"): against the same local receiver in the same run it sent 33–35k requests/s with 16
-/// in flight, ``CurlTransport`` (libcurl) 24–32k and URLSession 3.1–3.7k; at a steady 1,000 requests
-/// per second all three answer within 2.5 ms at p99, ours and libcurl within 1 ms. It speaks plain
-/// HTTP/1.1 only: ``CurlTransport`` is the way to TLS, proxies and HTTP/2.
+/// "Activation"): against the same local receiver, over eight runs, it sent 21–44k requests/s with
+/// 16 in flight, 0.97–1.5× ``CurlTransport`` (libcurl) in the same run, and URLSession 2.6–3.7k; at a
+/// steady 1,000 requests per second ours and libcurl answer within about 1 ms at p99, URLSession
+/// within 4 ms. It speaks plain HTTP/1.1 only: ``CurlTransport`` is the way to TLS, proxies and
+/// HTTP/2.
 public final class HTTPClientTransport: DeliveryTransport {
     private let workers: BlockingWorkers
 
