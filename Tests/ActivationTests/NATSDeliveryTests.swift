@@ -2,6 +2,7 @@
 import Foundation
 import JSONParsing
 import TesseraCore
+import TesseraTesting
 import Testing
 
 /// NATS destinations against a real nats-server with JetStream: deliveries are published with their

@@ -158,3 +158,41 @@ import Testing
         #expect(try await server.send("GET", "/v1/triggers/\(id)", auth: .admin).status == 404)
     }
 }
+
+/// A trigger to a NATS JetStream destination through the API: the delivery becomes one message on
+/// the subject, with the delivery's idempotency key as its JetStream message id.
+@Suite struct NATSTriggerAPITests {
+    @Test("a trigger publishes the mapped profile to a JetStream subject, keyed by its idempotency key")
+    func triggerToStream() async throws {
+        let nats = try NATSServer()
+        defer { nats.stop() }
+        let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
+        try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
+        let consumer = try client.pullConsumer(subject: "tessera.offers", durable: "reader")
+        let server = try await RunningServer()
+        defer { server.finish() }
+        let destination: JSONValue = [
+            "name": "offers-stream", "kind": "nats", "url": .string(nats.url), "subject": "tessera.offers",
+            "marketingActions": ["push-offers"], "lingerMs": 0,
+            "mapping": [["field": "email", "path": "identities.email"], ["field": "event", "path": "event"]],
+        ]
+        let created = try await server.send("POST", "/v1/destinations", body: destination.serialized, auth: .admin)
+        #expect(created.status == 201 && created.json["subject"] == "tessera.offers", "\(created.text)")
+        let trigger: JSONValue = [
+            "name": "checkout", "destinationId": created.json["id"] ?? .null, "event": #"did "Order Completed""#,
+        ]
+        #expect(try await server.send("POST", "/v1/triggers", body: trigger.serialized, auth: .admin).status == 201)
+        try await server.identify("u-1", at: .now(), traits: ["email": "one@example.com"], emailConsent: nil)
+        try await server.track("u-1", "Order Completed", at: .now(), properties: ["total": 20])
+
+        var messages: [NATSClient.Message] = []
+        for _ in 0..<25 where messages.isEmpty {
+            messages = try consumer.fetch(count: 10, timeoutMilliseconds: 200)
+        }
+        let message = try #require(messages.first)
+        let envelope = try JSONValue(parsing: message.data)
+        #expect(messages.count == 1 && message.messageID == envelope["idempotencyKey"]?.stringValue)
+        #expect(envelope["reason"] == "trigger: checkout" && envelope["data"]?["email"] == "one@example.com")
+        #expect(envelope["data"]?["event"] == "Order Completed")
+    }
+}

@@ -1,15 +1,16 @@
-import Activation
 import Foundation
-import TesseraTesting
 
 /// A `nats-server` with JetStream on 127.0.0.1, storing in a temporary directory, stopped by pid.
-final class NATSServer: Sendable {
-    let port: Int
+///
+/// Ready once a client connecting to it is greeted with an `INFO` line that announces JetStream.
+public final class NATSServer: Sendable {
+    /// The port it listens on.
+    public let port: Int
     private let process: Process
     private let directory: TemporaryDirectory
 
-    /// Starts the server on a free port and waits until it accepts a JetStream connection.
-    init() throws {
+    /// Starts the server on a free port and waits (up to five seconds) until it is ready.
+    public init() throws {
         directory = try TemporaryDirectory(prefix: "tessera-nats")
         port = try Self.freePort()
         process = Process()
@@ -19,7 +20,7 @@ final class NATSServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<250 {
-            if (try? NATSClient(url: url, timeoutMilliseconds: 200)) != nil { return }
+            if Self.announcesJetStream(port: port) { return }
             Thread.sleep(forTimeInterval: 0.02)
         }
         stop()
@@ -27,10 +28,10 @@ final class NATSServer: Sendable {
     }
 
     /// The server's address.
-    var url: String { "nats://127.0.0.1:\(port)" }
+    public var url: String { "nats://127.0.0.1:\(port)" }
 
     /// Stops the server by its pid and deletes its storage.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
@@ -38,14 +39,36 @@ final class NATSServer: Sendable {
         directory.remove()
     }
 
+    /// Whether a connection to `port` is greeted with an `INFO` line saying JetStream is on.
+    private static func announcesJetStream(port: Int) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { return false }
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = recv(socket, &buffer, buffer.count, 0)
+        guard count > 0 else { return false }
+        return String(decoding: buffer[..<count], as: UTF8.self).contains("\"jetstream\":true")
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return address
+    }
+
     /// A port nobody listens on now: the kernel's pick for a socket bound to port 0.
     private static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        var address = loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
