@@ -133,7 +133,7 @@ public final class NATSClient: @unchecked Sendable {
         var code = jsErrCode(rawValue: 0)
         let status = js_PullSubscribe(&subscription, jetStream, subject, durable, nil, nil, &code)
         guard status == NATS_OK, let subscription else { throw Failure(status, code: code) }
-        return NATSConsumer(subscription: subscription)
+        return NATSConsumer(subscription: subscription, client: self)
     }
 
     static func check(_ status: natsStatus) throws(Failure) {
@@ -146,9 +146,12 @@ public final class NATSClient: @unchecked Sendable {
 /// `@unchecked Sendable`: libnats subscriptions are thread-safe; the pointer is freed once in `deinit`.
 public final class NATSConsumer: @unchecked Sendable {
     private let subscription: OpaquePointer
+    /// The connection the subscription reads through, kept open while the consumer lives.
+    private let client: NATSClient
 
-    init(subscription: OpaquePointer) {
+    init(subscription: OpaquePointer, client: NATSClient) {
         self.subscription = subscription
+        self.client = client
     }
 
     deinit {

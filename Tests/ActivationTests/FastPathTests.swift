@@ -30,7 +30,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))  // the loop's first pass is over; next in a minute
         let keys = try await fixture.enqueue(3, to: destination.id)
         engine.deliverFresh(fixture.outbox.takeFresh())
-        let delivered = try await fixture.eventually(seconds: 5) { try fixture.outbox.counts()[.delivered] == 3 }
+        let delivered = try await fixture.eventually { try fixture.outbox.counts()[.delivered] == 3 }
         await engine.stop()
         #expect(delivered)
         #expect(Set(receiver.requests.compactMap { $0.headers["idempotency-key"] }) == Set(keys))

@@ -11,11 +11,13 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct NATSDeliveryTests {
     @Test("deliveries reach a JetStream consumer, one message each, keyed by their idempotency keys")
     func publishAndConsume() async throws {
-        let nats = try NATSServer()
+        let nats = try await blocking { try NATSServer() }
         defer { nats.stop() }
-        let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
-        try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
-        let consumer = try client.pullConsumer(subject: "tessera.crm", durable: "reader")
+        let consumer = try await blocking {
+            let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
+            try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
+            return try client.pullConsumer(subject: "tessera.crm", durable: "reader")
+        }
         let fixture = try await Fixture()
         defer { fixture.remove() }
         let destination = try await natsDestination(fixture, url: nats.url, batchSize: 10)
@@ -29,7 +31,7 @@ import Testing
 
         var messages: [NATSClient.Message] = []
         for _ in 0..<20 where messages.count < 25 {
-            messages += try consumer.fetch(count: 25, timeoutMilliseconds: 200)
+            messages += try await blocking { try consumer.fetch(count: 25, timeoutMilliseconds: 200) }
         }
         // Batches go out two at a time, so only the set of messages is fixed, not their order.
         #expect(messages.count == 25 && Set(messages.compactMap(\.messageID)) == Set(keys))
@@ -40,21 +42,26 @@ import Testing
 
     @Test("publishing the same deliveries again is dropped by JetStream as duplicates")
     func duplicatesDropped() async throws {
-        let nats = try NATSServer()
+        let nats = try await blocking { try NATSServer() }
         defer { nats.stop() }
-        let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
-        try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
-        let consumer = try client.pullConsumer(subject: "tessera.crm", durable: "reader")
-        #expect(try client.publish(Array("a".utf8), to: "tessera.crm", messageID: "k-1") == false)
-        #expect(try client.publish(Array("a".utf8), to: "tessera.crm", messageID: "k-1") == true)
-        #expect(try client.publish(Array("b".utf8), to: "tessera.crm", messageID: "k-2") == false)
-        let read = try consumer.fetch(count: 10, timeoutMilliseconds: 300)
+        let (duplicates, read) = try await blocking {
+            let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
+            try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
+            let consumer = try client.pullConsumer(subject: "tessera.crm", durable: "reader")
+            let duplicates = [
+                try client.publish(Array("a".utf8), to: "tessera.crm", messageID: "k-1"),
+                try client.publish(Array("a".utf8), to: "tessera.crm", messageID: "k-1"),
+                try client.publish(Array("b".utf8), to: "tessera.crm", messageID: "k-2"),
+            ]
+            return (duplicates, try consumer.fetch(count: 10, timeoutMilliseconds: 300))
+        }
+        #expect(duplicates == [false, true, false])
         #expect(read.map(\.messageID) == ["k-1", "k-2"])
     }
 
     @Test("a subject no stream listens on is retried, not lost, until a stream appears")
     func noStreamRetried() async throws {
-        let nats = try NATSServer()
+        let nats = try await blocking { try NATSServer() }
         defer { nats.stop() }
         let fixture = try await Fixture()
         defer { fixture.remove() }
@@ -66,7 +73,9 @@ import Testing
             try fixture.outbox.deliveries().first.map { $0.status.attempts >= 2 && $0.status.detail == "no_stream" }
                 ?? false
         }
-        try NATSClient(url: nats.url, timeoutMilliseconds: 2_000).addStream(named: "LATE", subjects: ["tessera.>"])
+        try await blocking {
+            try NATSClient(url: nats.url, timeoutMilliseconds: 2_000).addStream(named: "LATE", subjects: ["tessera.>"])
+        }
         let delivered = try await fixture.eventually { try fixture.outbox.counts()[.delivered] == 1 }
         await engine.stop()
         #expect(retried && delivered)

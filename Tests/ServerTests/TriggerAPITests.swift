@@ -164,11 +164,13 @@ import Testing
 @Suite struct NATSTriggerAPITests {
     @Test("a trigger publishes the mapped profile to a JetStream subject, keyed by its idempotency key")
     func triggerToStream() async throws {
-        let nats = try NATSServer()
+        let nats = try await blocking { try NATSServer() }
         defer { nats.stop() }
-        let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
-        try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
-        let consumer = try client.pullConsumer(subject: "tessera.offers", durable: "reader")
+        let consumer = try await blocking {
+            let client = try NATSClient(url: nats.url, timeoutMilliseconds: 2_000)
+            try client.addStream(named: "ACTIVATION", subjects: ["tessera.>"])
+            return try client.pullConsumer(subject: "tessera.offers", durable: "reader")
+        }
         let server = try await RunningServer()
         defer { server.finish() }
         let destination: JSONValue = [
@@ -187,7 +189,7 @@ import Testing
 
         var messages: [NATSClient.Message] = []
         for _ in 0..<25 where messages.isEmpty {
-            messages = try consumer.fetch(count: 10, timeoutMilliseconds: 200)
+            messages = try await blocking { try consumer.fetch(count: 10, timeoutMilliseconds: 200) }
         }
         let message = try #require(messages.first)
         let envelope = try JSONValue(parsing: message.data)

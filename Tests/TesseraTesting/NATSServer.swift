@@ -79,3 +79,12 @@ public final class NATSServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+/// Runs a blocking `body` (a libnats call, a process start) on a thread of its own and returns its
+/// result, so that async tests never hold one of the few cooperative threads the code under test
+/// needs (there is one per core).
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
