@@ -7,8 +7,8 @@ VENV := .venv
 
 # Debian packages the build, the tests and the benchmarks need; installed only when missing.
 BUILD_PACKAGES := pkgconf libsqlite3-dev libmicrohttpd-dev libsimdjson-dev zlib1g-dev libssl-dev libphonenumber-dev \
-	libroaring-dev
-TEST_PACKAGES := python3-venv curl
+	libroaring-dev libnats-dev libcurl4-openssl-dev
+TEST_PACKAGES := python3-venv curl nats-server
 BENCH_PACKAGES := wrk redis-server
 
 .PHONY: run build release test unit-tests integration-tests lint bench deps test-deps bench-deps clean
@@ -25,6 +25,7 @@ build: deps
 test: lint unit-tests integration-tests
 
 unit-tests: deps
+	@scripts/install-packages $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 

@@ -18,6 +18,8 @@ let package = Package(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // CRoaring ships no pkg-config file; its module map names the library.
         .systemLibrary(name: "CRoaring", providers: [.apt(["libroaring-dev"])]),
         .target(
@@ -61,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "Activation",
-            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer"],
+            dependencies: ["TesseraCore", "Cryptography", "JSONParsing", "Storage", "HTTPServer", "CNATS", "CCurl"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -87,7 +89,7 @@ let package = Package(
             name: "tessera-bench",
             dependencies: [
                 "TesseraCore", "JSONParsing", "Ingestion", "Identity", "HTTPServer", "Audiences", "Storage",
-                "Unification", "Segmentation",
+                "Unification", "Segmentation", "Activation",
             ],
             path: "Benchmarks/Sources/tessera-bench", swiftSettings: swiftSettings),
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make bench`: collection throughput and latency with wrk on loopback, durable acks on, beside the
-# same server storing nothing (the HTTP + decode ceiling) and in-process decode rates, all in one run.
+# same server storing nothing (the HTTP + decode ceiling) and in-process decode rates, all in one run;
+# then profile lookups, the identity core, audiences and activation (triggers, webhooks, transports).
 # Results: Benchmarks/results/<date>.json and a summary on stdout. Seconds per wrk run: BENCH_SECONDS.
 set -eu
 cd "$(dirname "$0")/.."
@@ -128,6 +129,15 @@ rm -rf "$audience_data"
 "$BENCH_BINARY" streaming "${BENCH_STREAMING_EVENTS:-50000}" 1000 >"$RESULTS/streaming.json"
 echo "streaming: $(cat "$RESULTS/streaming.json")"
 
+# Activation: real-time triggers at BENCH_TRIGGER_RATE per second for BENCH_TRIGGER_SECONDS through
+# the release server to a local webhook receiver (acknowledgement → arrival), the receiver's own
+# ceiling, a full sync of the audience, and three HTTP transports, all in one run.
+start_server
+"$BENCH_BINARY" activation "$port" "$token" "$(cat "$data/default-write-key")" "${BENCH_TRIGGER_RATE:-1000}" \
+    "${BENCH_TRIGGER_SECONDS:-10}" "${BENCH_TRIGGER_PEOPLE:-20000}" >"$RESULTS/activation.json"
+echo "activation: $(cat "$RESULTS/activation.json")"
+stop_server
+
 ${PYTHON:-python3} - "$RESULTS" <<'PY'
 import json, sys, os
 results = sys.argv[1]
@@ -164,6 +174,16 @@ print(f"identity core, {i['links']:,} random links: observe {i['graph_links_per_
       f"union-find alone {i['union_find_links_per_s']:,.0f}/s; igraph build+components "
       f"{c['igraph_links_per_s']:,.0f}/s, networkx {c.get('networkx_links_per_s', 0):,.0f}/s; "
       f"profiles match components: {i['profiles_match_components'] and i['components'] == c['igraph_components']}")
+a = load("activation")
+t, f = a["trigger"], a["full_sync"]
+print(f"triggers at {t['achieved_per_s']:,.0f}/s ({t['measured']:,} measured, {t['delivered']:,} of {t['sent']:,} "
+      f"delivered): acknowledgement to webhook arrival p50 {t['p50_ms']:.2f} ms, p90 {t['p90_ms']:.2f} ms, "
+      f"p99 {t['p99_ms']:.2f} ms, max {t['max_ms']:.2f} ms (goal p99 < 10 ms); "
+      f"receiver ceiling {a['receiver_ceiling_requests_per_s']:,.0f} requests/s; full sync of "
+      f"{f['queued']:,} members {f['deliveries_per_s']:,.0f} deliveries/s in {f['requests']} requests")
+for name, r in sorted(a["transports"].items()):
+    print(f"transport {name}: {r['requests_per_s']:,.0f} requests/s with 16 in flight; at 1,000/s "
+          f"p50 {r['paced_p50_ms']:.3f} ms, p99 {r['paced_p99_ms']:.3f} ms; failures {r['failures']}")
 print(f"decode of {d['body_bytes']:,}-byte /v1/batch bodies: JSONSerialization {d['foundation_mb_per_s']:.0f} MB/s "
       f"({d['foundation_events_per_s']:,.0f} events/s), simdjson tape {d['simdjson_tape_mb_per_s']:.0f} MB/s, "
       f"full Segment decode {d['segment_decode_mb_per_s']:.0f} MB/s ({d['segment_decode_events_per_s']:,.0f} events/s)")

@@ -17,6 +17,8 @@ public struct ActivationMetrics: Sendable {
     public let recordFailures: Counter
     /// How long requests and file appends took, in seconds.
     public let requestSeconds: Histogram
+    /// Deliveries sent straight after the commit that wrote them, without waiting for a claim.
+    public let fastDeliveries: Counter
 
     /// Registers the families in `registry`.
     public init(registry: MetricsRegistry) {
@@ -31,6 +33,8 @@ public struct ActivationMetrics: Sendable {
             labels: ["destination", "reason"])
         recordFailures = registry.counter(
             "tessera_activation_record_failures_total", help: "Delivery outcomes that could not be stored.")
+        fastDeliveries = registry.counter(
+            "tessera_activation_fast_deliveries_total", help: "Deliveries sent straight after their commit.")
         requestSeconds = registry.histogram(
             "tessera_activation_request_seconds", help: "Duration of delivery requests and file appends.",
             buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60])

@@ -81,4 +81,6 @@ final class BlockingWorkers: Sendable {
 final class WorkerContext {
     /// Open keep-alive clients by `host:port:timeout`.
     var clients: [String: HTTPClient] = [:]
+    /// The thread's libcurl handle, for ``CurlTransport``.
+    var curl: CurlEasy?
 }

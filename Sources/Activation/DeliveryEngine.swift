@@ -11,9 +11,15 @@ import TesseraCore
 /// back to sleep until a batch finishes, a linger or retry time comes, ``wake()`` is called or the
 /// poll interval passes.
 ///
+/// Straight after a commit: ``deliverFresh(_:)`` takes deliveries just committed (a trigger's, an
+/// audience entry's) and, for destinations without linger and with free concurrency, sends them at
+/// once without the claim transaction, recording the outcome from their waiting state. Ownership in
+/// memory (``Outbox/own(_:)``) keeps the claim and this path from taking the same delivery.
+///
 /// At most once more: ``start()`` first returns deliveries left in flight by a previous run to
 /// pending, so a crash between sending and recording sends those once more with the same
-/// idempotency keys; receivers dedupe. An engine runs once: `start()`, then `stop()`.
+/// idempotency keys (a delivery sent straight after its commit is still pending, and goes the same
+/// way); receivers dedupe. An engine runs once: `start()`, then `stop()`.
 public actor DeliveryEngine {
     /// Pacing, retry and breaker settings shared by all destinations.
     public struct Configuration: Sendable {
@@ -41,6 +47,7 @@ public actor DeliveryEngine {
     let destinations: DestinationStore
     let transport: any DeliveryTransport
     let exporter: FileExporter
+    let nats: NATSPublisher
     let filter: (any DeliveryFilter)?
     let configuration: Configuration
     let clock: any WallClock
@@ -63,13 +70,15 @@ public actor DeliveryEngine {
     ///   - destinations: Where destinations and their secrets are read.
     ///   - transport: How webhooks are sent; the engine shuts it down in ``stop()``.
     ///   - exporter: How file destinations are written; the engine shuts it down in ``stop()``.
+    ///   - nats: How NATS destinations are published to; the engine shuts it down in ``stop()``.
     ///   - filter: The consent and policy hook, asked before each delivery is sent.
     ///   - configuration: Retry, breaker and pacing settings.
     ///   - clock: The wall clock for due times, linger and pacing.
     ///   - metrics: Where counters are registered.
     public init(
         outbox: Outbox, destinations: DestinationStore, transport: any DeliveryTransport = HTTPClientTransport(),
-        exporter: FileExporter = FileExporter(), filter: (any DeliveryFilter)? = nil,
+        exporter: FileExporter = FileExporter(), nats: NATSPublisher = NATSPublisher(),
+        filter: (any DeliveryFilter)? = nil,
         configuration: Configuration = Configuration(), clock: any WallClock = SystemClock(),
         metrics: MetricsRegistry = MetricsRegistry()
     ) {
@@ -77,6 +86,7 @@ public actor DeliveryEngine {
         self.destinations = destinations
         self.transport = transport
         self.exporter = exporter
+        self.nats = nats
         self.filter = filter
         self.configuration = configuration
         self.clock = clock
@@ -120,11 +130,51 @@ public actor DeliveryEngine {
         await waitUntilIdle()
         transport.shutdown()
         exporter.shutdown()
+        nats.shutdown()
     }
 
     /// Asks the loop to run a pass now, for example after a commit that enqueued deliveries.
     public nonisolated func wake() {
         wakeup.ring()
+    }
+
+    /// Sends the deliveries with these ids now if they are due and their destination can take them;
+    /// the others wait for the loop, which is woken. Called after the commit that wrote them.
+    public nonisolated func deliverFresh(_ ids: [Int64]) {
+        Task { await self.sendFresh(ids) }
+    }
+
+    private func sendFresh(_ ids: [Int64]) {
+        defer { wakeup.ring() }
+        guard running else { return }
+        let owned = outbox.own(ids)
+        guard !owned.isEmpty else { return }
+        let now = clock.now()
+        var taken: Set<Int64> = []
+        defer { outbox.release(Set(owned).subtracting(taken)) }
+        guard let rows = try? outbox.deliveries(ids: owned) else { return }
+        var generator = SystemRandomNumberGenerator()
+        for (laneID, deliveries) in Dictionary(grouping: rows, by: \.destinationID) {
+            guard let lane = lanes[laneID], lane.destination.settings.lingerMilliseconds == 0 else { continue }
+            let due = deliveries.filter { $0.status.state.isWaiting && $0.status.nextAttemptAt <= now }
+            let size = lane.destination.settings.batchSize
+            let batches = stride(from: 0, to: due.count, by: size).map { Array(due[$0..<min($0 + size, due.count)]) }
+            for batch in batches.prefix(lane.allowance(at: now)) {
+                var flying: [Delivery] = []
+                var waitingStates: [Int64: DeliveryState] = [:]
+                for var delivery in batch {
+                    guard let next = machine.next(after: delivery.status, on: .claim, at: now, using: &generator)
+                    else { continue }
+                    waitingStates[delivery.id] = delivery.status.state
+                    delivery.status = next
+                    flying.append(delivery)
+                }
+                guard !flying.isEmpty else { continue }
+                taken.formUnion(flying.map(\.id))
+                metrics.fastDeliveries.increment(by: flying.count)
+                launch(flying, laneID: laneID, now: now, waitingStates: waitingStates)
+            }
+        }
     }
 
     /// Moves a dead delivery back to pending and wakes the loop.
@@ -209,17 +259,23 @@ public actor DeliveryEngine {
         }
     }
 
-    private func launch(_ batch: [Delivery], laneID: Int64, now: Timestamp) {
+    /// Starts sending `batch`; `waitingStates` is given for deliveries sent straight after their
+    /// commit, whose rows are still in those states (and held in memory until recorded).
+    private func launch(
+        _ batch: [Delivery], laneID: Int64, now: Timestamp, waitingStates: [Int64: DeliveryState]? = nil
+    ) {
         guard var lane = lanes[laneID] else { return }
         lane.begin(at: now)
         lanes[laneID] = lane
         sending += 1
         let destination = lane.destination
         let secret = lane.secret
-        Task { await self.deliver(batch, to: destination, secret: secret) }
+        Task { await self.deliver(batch, to: destination, secret: secret, waitingStates: waitingStates) }
     }
 
-    private func deliver(_ batch: [Delivery], to destination: Destination, secret: String) async {
+    private func deliver(
+        _ batch: [Delivery], to destination: Destination, secret: String, waitingStates: [Int64: DeliveryState]?
+    ) async {
         var generator = SystemRandomNumberGenerator()
         var records: [Outbox.AttemptRecord] = []
         var toSend: [Delivery] = []
@@ -239,6 +295,14 @@ public actor DeliveryEngine {
         } else {
             records += await attempt(toSend, to: destination, secret: secret, using: &generator)
         }
+        // The request is over: its slot goes to the next batch while this one's outcome is written
+        // (the rows stay in flight, or held in memory, until then, so nothing takes them twice).
+        lanes[destination.id]?.inFlight -= 1
+        wakeup.ring()
+        if let waitingStates {
+            for index in records.indices { records[index].expected = waitingStates[records[index].id] ?? .inFlight }
+        }
+        defer { if waitingStates != nil { outbox.release(batch.map(\.id)) } }
         do {
             try await outbox.record(records, now: clock.now())
         } catch {
@@ -247,7 +311,7 @@ public actor DeliveryEngine {
                 "activation outcome not recorded",
                 metadata: ["destination": destination.name, "deliveries": "\(records.count)"])
         }
-        finish(laneID: destination.id)
+        finish()
     }
 
     /// Sends one batch and turns its outcome into a record per delivery, noting it in the breaker.
@@ -290,11 +354,13 @@ public actor DeliveryEngine {
             return await transport.send(request)
         case .file:
             return await exporter.export(batch, to: destination, at: clock.now())
+        case .nats(let url, let subject):
+            return await nats.publish(
+                batch, url: url, subject: subject, timeoutMilliseconds: destination.settings.timeoutMilliseconds)
         }
     }
 
-    private func finish(laneID: Int64) {
-        lanes[laneID]?.inFlight -= 1
+    private func finish() {
         sending -= 1
         if sending == 0 {
             let waiters = idleWaiters

@@ -1,6 +1,7 @@
 import TesseraCore
 
-/// A system Tessera activates profiles into: a webhook or a directory of export files.
+/// A system Tessera activates profiles into: a webhook, a directory of export files or a NATS
+/// JetStream subject.
 ///
 /// The signing secret is not part of this value: it is shown once, when the destination is created
 /// or its secret rotated (``CreatedDestination``), and otherwise read only by the delivery engine.
@@ -51,11 +52,14 @@ public struct DestinationSettings: Sendable, Equatable {
         case webhook(WebhookURL)
         /// Lines appended to `<directory>/<name>-<date>.<format>`.
         case file(directory: String, format: FileFormat)
+        /// One JetStream message per delivery on `subject`, through the server at `url`
+        /// (`nats://host:port`), with the delivery's idempotency key as its `Nats-Msg-Id`.
+        case nats(url: String, subject: String)
     }
 
     /// The kind of destination, as written in settings.
     public enum Kind: String, Sendable, CaseIterable {
-        case webhook, file
+        case webhook, file, nats
     }
 
     /// The layout of export files.
@@ -106,6 +110,7 @@ public struct DestinationSettings: Sendable, Equatable {
         switch target {
         case .webhook: .webhook
         case .file: .file
+        case .nats: .nats
         }
     }
 
@@ -119,6 +124,12 @@ public struct DestinationSettings: Sendable, Equatable {
         if case .file(let directory, _) = target {
             try Self.check(
                 directory.hasPrefix("/") && !directory.contains("\0"), "directory", "must be an absolute path")
+        }
+        if case .nats(let url, let subject) = target {
+            try Self.check(
+                url.hasPrefix("nats://") && url.utf8.count > 7 && !url.contains(where: \.isWhitespace), "url",
+                "must be a nats://host:port address")
+            try Self.check(Self.isValidSubject(subject), "subject", "must be dot-separated tokens without wildcards")
         }
         try Self.check((1...10_000).contains(batchSize), "batchSize", "must be between 1 and 10000")
         try Self.check((0...600_000).contains(lingerMilliseconds), "lingerMs", "must be between 0 and 600000")
@@ -147,6 +158,9 @@ public struct DestinationSettings: Sendable, Equatable {
         case .file(let directory, let format):
             members["directory"] = .string(directory)
             members["format"] = .string(format.rawValue)
+        case .nats(let url, let subject):
+            members["url"] = .string(url)
+            members["subject"] = .string(subject)
         }
         return .object(members)
     }
@@ -169,7 +183,8 @@ public struct DestinationSettings: Sendable, Equatable {
                 throw ActivationError(.invalidDestination, field: "format", "must be jsonl or csv")
             }
             target = .file(directory: try Self.string(json, "directory"), format: format)
-        case nil: throw ActivationError(.invalidDestination, field: "kind", "must be webhook or file")
+        case .nats: target = .nats(url: try Self.string(json, "url"), subject: try Self.string(json, "subject"))
+        case nil: throw ActivationError(.invalidDestination, field: "kind", "must be webhook, file or nats")
         }
         guard let mappingValue = json["mapping"] else {
             throw ActivationError(.invalidMapping, field: "mapping", "is required")
@@ -195,6 +210,15 @@ public struct DestinationSettings: Sendable, Equatable {
         guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
         return bytes.allSatisfy {
             isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        }
+    }
+
+    /// A NATS subject Tessera may publish to: 1–255 bytes of non-empty dot-separated tokens, with no
+    /// wildcard (`*`, `>`) and no white space.
+    private static func isValidSubject(_ subject: String) -> Bool {
+        guard (1...255).contains(subject.utf8.count) else { return false }
+        return subject.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { token in
+            !token.isEmpty && token != "*" && token != ">" && !token.contains(where: \.isWhitespace)
         }
     }
 

@@ -1,4 +1,5 @@
 import Storage
+import Synchronization
 import TesseraCore
 
 /// The delivery engine's side of the outbox: claiming due deliveries, recording outcomes, recovering
@@ -19,20 +20,32 @@ extension Outbox {
         var lastStatus: Int?
         var lastResponse: [UInt8]?
         var sentAt: Timestamp?
+        /// The state the row must still be in: in flight after a claim, or the waiting state a
+        /// delivery sent straight after its commit was read in.
+        var expected: DeliveryState = .inFlight
     }
 
     /// Claims up to `maxBatches` batches of due deliveries for a destination and marks them in flight.
     ///
     /// A batch with fewer than `batchSize` deliveries is claimed only once its oldest delivery has
-    /// been due for `lingerMilliseconds`, so that small trickles still fill requests.
+    /// been due for `lingerMilliseconds`, so that small trickles still fill requests. Deliveries the
+    /// engine holds in memory (sent straight after their commit) are left alone.
     /// - Complexity: One index range scan of at most `maxBatches × batchSize` rows, and one update each.
     func claim(
         destinationID: Int64, batchSize: Int, lingerMilliseconds: Int64, maxBatches: Int,
         machine: DeliveryStateMachine, now: Timestamp
     ) async throws -> Claim {
-        try await store.transaction { connection in
-            let due = try Self.dueDeliveries(
+        let held = HeldDeliveries()
+        defer { release(held.ids.withLock { $0 }) }
+        return try await store.transaction { connection in
+            let candidates = try Self.dueDeliveries(
                 destinationID, limit: max(1, maxBatches) * batchSize, now: now, in: connection)
+            // Held while this transaction runs, so that the fast path cannot take them before the
+            // rows read `in_flight`; released once it has committed (or rolled back).
+            let owned = self.own(candidates.map(\.id))
+            held.ids.withLock { $0 = owned }
+            let heldSet = Set(owned)
+            let due = candidates.filter { heldSet.contains($0.id) }
             var batches = stride(from: 0, to: due.count, by: batchSize).map {
                 Array(due[$0..<min($0 + batchSize, due.count)])
             }
@@ -71,7 +84,7 @@ extension Outbox {
         guard !results.isEmpty else { return }
         try await store.transaction { connection in
             for result in results {
-                try Self.write(result, expecting: .inFlight, now: now, in: connection)
+                try Self.write(result, expecting: result.expected, now: now, in: connection)
             }
         }
     }
@@ -193,4 +206,9 @@ extension Outbox {
         try update.bind(state.rawValue, at: 10)
         try update.run()
     }
+}
+
+/// The deliveries one claim holds while its transaction runs.
+private final class HeldDeliveries: Sendable {
+    let ids = Mutex<[Int64]>([])
 }

@@ -1,4 +1,5 @@
 import Storage
+import Synchronization
 import TesseraCore
 
 /// The durable queue of deliveries, written in the same transaction as the change that caused them.
@@ -13,6 +14,13 @@ public final class Outbox: Sendable {
 
     let store: Store
     let clock: any WallClock
+    /// Ids of rows ``enqueue(_:in:)`` wrote since the last ``takeFresh()`` (at most ``freshLimit``).
+    private let fresh = Mutex<[Int64]>([])
+    /// Deliveries an engine holds in memory (being claimed, or sent straight after their commit);
+    /// neither path takes a delivery the other holds. See ``own(_:)``.
+    let owned = Mutex<Set<Int64>>([])
+    /// The most fresh ids kept between commits; beyond it, deliveries wait for the engine's poll.
+    static let freshLimit = 10_000
 
     /// Opens the outbox in `store`, creating its tables when needed.
     ///
@@ -56,7 +64,47 @@ public final class Outbox: Sendable {
         try insert.bind(entry.createdAt.milliseconds, at: 6)
         try insert.bind(clock.now().milliseconds, at: 7)
         try insert.run()
-        return connection.changes == 1
+        guard connection.changes == 1 else { return false }
+        let id = connection.lastInsertRowID
+        fresh.withLock { if $0.count < Self.freshLimit { $0.append(id) } }
+        return true
+    }
+
+    /// The ids of rows enqueued since the last call, and forgets them.
+    ///
+    /// The server calls it after each group commit and hands the ids to
+    /// ``DeliveryEngine/deliverFresh(_:)``, so a trigger's delivery is sent straight after the commit
+    /// that wrote it. An id left by a transaction that was rolled back names no row, or a later one
+    /// that is due anyway; the engine reads each row before sending it.
+    public func takeFresh() -> [Int64] {
+        fresh.withLock { ids in
+            defer { ids.removeAll(keepingCapacity: true) }
+            return ids
+        }
+    }
+
+    /// Takes the deliveries among `ids` that no one holds yet; the caller must ``release(_:)`` them.
+    func own(_ ids: [Int64]) -> [Int64] {
+        owned.withLock { owned in ids.filter { owned.insert($0).inserted } }
+    }
+
+    /// Lets go of deliveries taken with ``own(_:)``.
+    func release(_ ids: some Sequence<Int64>) {
+        owned.withLock { owned in
+            for id in ids { owned.remove(id) }
+        }
+    }
+
+    /// The deliveries with the given ids that exist, in id order.
+    func deliveries(ids: [Int64]) throws -> [Delivery] {
+        guard !ids.isEmpty else { return [] }
+        // Integers only, so writing them into the statement is safe; one statement per call.
+        let list = ids.map(String.init).joined(separator: ",")
+        return try store.read { connection in
+            let select = try connection.prepare(
+                "SELECT \(Self.columns) FROM activation_outbox WHERE id IN (\(list)) ORDER BY id", cached: false)
+            return try select.query(Self.delivery(from:))
+        }
     }
 
     /// The delivery with id `id`, if any.

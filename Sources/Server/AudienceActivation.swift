@@ -20,11 +20,16 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
         var onEnter: Bool
         var onExit: Bool
         var createdAt: Timestamp
+        /// How often every member is sent again (a scheduled full export), in minutes; 0 for never.
+        var fullSyncMinutes: Int64 = 0
+        /// When every member was last queued (at activation, then on the schedule).
+        var syncedAt: Timestamp?
 
         var json: JSONValue {
             [
                 "audienceId": .int(audienceID), "destinationId": .int(destinationID), "onEnter": .bool(onEnter),
                 "onExit": .bool(onExit), "createdAt": .string(createdAt.iso8601),
+                "fullSyncEveryMinutes": .int(fullSyncMinutes), "lastFullSyncAt": .optional(syncedAt?.iso8601),
             ]
         }
     }
@@ -55,9 +60,16 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
                 PRIMARY KEY (audience_id, destination_id)
             ) WITHOUT ROWID
             """)
+        // Stores made before scheduled full syncs existed lack their two columns.
+        let columns = try connection.prepare(
+            "SELECT name FROM pragma_table_info('audience_activations')", cached: false)
+        if !(try columns.query { $0.string(at: 0) }).contains("full_sync_minutes") {
+            try connection.execute(
+                "ALTER TABLE audience_activations ADD COLUMN full_sync_minutes INTEGER NOT NULL DEFAULT 0")
+            try connection.execute("ALTER TABLE audience_activations ADD COLUMN synced_at INTEGER")
+        }
         let select = try connection.prepare(
-            "SELECT audience_id, destination_id, on_enter, on_exit, created_at FROM audience_activations",
-            cached: false)
+            "SELECT \(Self.columns) FROM audience_activations", cached: false)
         byAudience = Dictionary(grouping: try select.query(Self.activation(from:)), by: \.audienceID)
     }
 
@@ -96,50 +108,100 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
 
     // MARK: - Managing activations
 
-    /// Sends `audience` to `destination` from now on, and queues every current member.
+    /// Sends `audience` to `destination` from now on, and queues every current member; then again
+    /// every `fullSyncMinutes` minutes when that is positive (see ``syncDue(at:)``).
     ///
     /// - Returns: the activation and how many members were queued.
     func activate(
-        audience: Audience, destination: Int64, onEnter: Bool, onExit: Bool
+        audience: Audience, destination: Int64, onEnter: Bool, onExit: Bool, fullSyncMinutes: Int64 = 0
     ) async throws -> (Activation, queued: Int) {
         guard try destinations.destination(id: destination) != nil else {
             throw ActivationError(.notFound, field: "destinationId", "no destination has that id")
         }
         return try await store.transaction { connection in
+            let now = Timestamp.now()
             let activation = Activation(
                 audienceID: audience.id, destinationID: destination, onEnter: onEnter, onExit: onExit,
-                createdAt: Timestamp.now())
+                createdAt: now, fullSyncMinutes: fullSyncMinutes, syncedAt: now)
             let upsert = try connection.prepare(
                 """
-                INSERT INTO audience_activations (audience_id, destination_id, on_enter, on_exit, created_at)
-                VALUES (?1, ?2, ?3, ?4, ?5)
+                INSERT INTO audience_activations (audience_id, destination_id, on_enter, on_exit, created_at,
+                    full_sync_minutes, synced_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)
                 ON CONFLICT (audience_id, destination_id) DO UPDATE SET on_enter = excluded.on_enter,
-                    on_exit = excluded.on_exit
+                    on_exit = excluded.on_exit, full_sync_minutes = excluded.full_sync_minutes,
+                    synced_at = excluded.synced_at
                 """)
             try upsert.bind(audience.id, at: 1)
             try upsert.bind(destination, at: 2)
             try upsert.bind(onEnter, at: 3)
             try upsert.bind(onExit, at: 4)
-            try upsert.bind(activation.createdAt.milliseconds, at: 5)
+            try upsert.bind(now.milliseconds, at: 5)
+            try upsert.bind(fullSyncMinutes, at: 6)
             try upsert.run()
             self.byAudience[audience.id, default: []].removeAll { $0.destinationID == destination }
             self.byAudience[audience.id, default: []].append(activation)
-            let members = try connection.prepare(
-                "SELECT profile_id FROM audience_members WHERE audience_id = ?1 AND status != 'exited'")
-            try members.bind(audience.id, at: 1)
-            let profiles = try members.query { $0.int64(at: 0) }
-            for profile in profiles {
-                try self.enqueue(
-                    profile: profile, audience: audience.name, destination: destination,
-                    reason: "audience sync: \(audience.name)",
-                    cause: [
-                        "audience", String(audience.id), "sync", String(activation.createdAt.milliseconds),
-                        String(profile),
-                    ],
-                    at: activation.createdAt, in: connection)
-            }
-            return (activation, profiles.count)
+            let queued = try self.queueMembers(
+                audience: audience.id, name: audience.name, destination: destination, at: now, in: connection)
+            return (activation, queued)
         }
+    }
+
+    /// Queues every current member of `audience` for `destination`: one full export.
+    ///
+    /// - Returns: How many members were queued.
+    private func queueMembers(
+        audience: Int64, name: String, destination: Int64, at time: Timestamp, in connection: SQLiteConnection
+    ) throws -> Int {
+        let members = try connection.prepare(
+            "SELECT profile_id FROM audience_members WHERE audience_id = ?1 AND status != 'exited'")
+        try members.bind(audience, at: 1)
+        let profiles = try members.query { $0.int64(at: 0) }
+        // Due at once, even when a test runs a sync "in the future".
+        let due = min(time, Timestamp.now())
+        for profile in profiles {
+            try enqueue(
+                profile: profile, audience: name, destination: destination, reason: "audience sync: \(name)",
+                cause: ["audience", String(audience), "sync", String(time.milliseconds), String(profile)],
+                at: due, in: connection)
+        }
+        return profiles.count
+    }
+
+    /// Runs the scheduled full syncs that are due at `now`: every member of each such audience is
+    /// queued again, in one transaction per activation, and the sync time is moved to `now`.
+    ///
+    /// The server calls it every few seconds; a sync missed while the server was down runs once at
+    /// the next call, not once per missed period.
+    /// - Returns: How many deliveries were queued.
+    func syncDue(at now: Timestamp) async throws -> Int {
+        let due = try store.read { connection in
+            let select = try connection.prepare(
+                """
+                SELECT \(Self.columns) FROM audience_activations
+                WHERE full_sync_minutes > 0 AND COALESCE(synced_at, 0) + full_sync_minutes * 60000 <= ?1
+                """)
+            try select.bind(now.milliseconds, at: 1)
+            return try select.query(Self.activation(from:))
+        }
+        var queued = 0
+        for activation in due {
+            queued += try await store.transaction { connection in
+                let name = try connection.prepare("SELECT name FROM audiences WHERE id = ?1")
+                try name.bind(activation.audienceID, at: 1)
+                let update = try connection.prepare(
+                    "UPDATE audience_activations SET synced_at = ?3 WHERE audience_id = ?1 AND destination_id = ?2")
+                try update.bind(activation.audienceID, at: 1)
+                try update.bind(activation.destinationID, at: 2)
+                try update.bind(now.milliseconds, at: 3)
+                try update.run()
+                guard let audience = try name.queryFirst({ $0.string(at: 0) }) else { return 0 }
+                return try self.queueMembers(
+                    audience: activation.audienceID, name: audience, destination: activation.destinationID, at: now,
+                    in: connection)
+            }
+        }
+        return queued
     }
 
     /// Stops sending `audience` to `destination`.
@@ -162,19 +224,20 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
     func activations(of audience: Int64) throws -> [Activation] {
         try store.read { connection in
             let select = try connection.prepare(
-                """
-                SELECT audience_id, destination_id, on_enter, on_exit, created_at FROM audience_activations
-                WHERE audience_id = ?1 ORDER BY destination_id
-                """)
+                "SELECT \(Self.columns) FROM audience_activations WHERE audience_id = ?1 ORDER BY destination_id")
             try select.bind(audience, at: 1)
             return try select.query(Self.activation(from:))
         }
     }
 
+    private static let columns =
+        "audience_id, destination_id, on_enter, on_exit, created_at, full_sync_minutes, synced_at"
+
     private static func activation(from row: SQLiteStatement) -> Activation {
         Activation(
             audienceID: row.int64(at: 0), destinationID: row.int64(at: 1), onEnter: row.int64(at: 2) != 0,
-            onExit: row.int64(at: 3) != 0, createdAt: Timestamp(milliseconds: row.int64(at: 4)))
+            onExit: row.int64(at: 3) != 0, createdAt: Timestamp(milliseconds: row.int64(at: 4)),
+            fullSyncMinutes: row.int64(at: 5), syncedAt: row.optionalInt64(at: 6).map { Timestamp(milliseconds: $0) })
     }
 }
 

@@ -14,6 +14,8 @@ struct DestinationRoutes: Sendable {
     let audiences: AudienceEngine
     /// The data-usage policies an activation must pass.
     var policies: PolicyCheck?
+    /// The trigger routes, served beside these (they share the `destinations:write` scope).
+    let triggers: TriggerRoutes
 
     /// `POST /v1/destinations`: `201` with the destination and its signing secret, shown only here.
     func create(_ call: RouteRequest) {
@@ -99,8 +101,9 @@ struct DestinationRoutes: Sendable {
         }
     }
 
-    /// `POST /v1/audiences/{id}/activations` with `{"destinationId", "onEnter", "onExit"}`: sends the
-    /// audience to the destination from now on and queues every current member.
+    /// `POST /v1/audiences/{id}/activations` with `{"destinationId", "onEnter", "onExit",
+    /// "fullSyncEveryMinutes"}`: sends the audience to the destination from now on and queues every
+    /// current member, then again on the schedule when one is given.
     func activate(_ call: RouteRequest) {
         respondAsync(call) {
             let audience = try audiences.audience(try Self.id(call, "id"))
@@ -109,12 +112,18 @@ struct DestinationRoutes: Sendable {
             else { throw RouteFailure.invalid("the body needs a `destinationId`", field: "destinationId") }
             let onEnter = body["onEnter"]?.boolValue ?? true
             let onExit = body["onExit"]?.boolValue ?? false
+            let minutes = body["fullSyncEveryMinutes"].map { $0.intValue ?? -1 } ?? 0
+            guard (0...525_600).contains(minutes) else {
+                throw RouteFailure.invalid(
+                    "`fullSyncEveryMinutes` must be 0 (never) to 525600 (a year)", field: "fullSyncEveryMinutes")
+            }
             if let policies, let settings = try destinations.destination(id: destination) {
                 let decision = try policies.decision(audience: audience, destination: settings)
                 guard decision.allowed else { return Self.denied(decision) }
             }
             let (activation, queued) = try await activation.activate(
-                audience: audience, destination: destination, onEnter: onEnter, onExit: onExit)
+                audience: audience, destination: destination, onEnter: onEnter, onExit: onExit,
+                fullSyncMinutes: minutes)
             engine.wake()
             var json = activation.json
             if case .object(var members) = json {
@@ -142,6 +151,16 @@ struct DestinationRoutes: Sendable {
             guard removed else { throw RouteFailure.notFound("that audience is not sent to that destination") }
             return .json(200, ["deleted": true])
         }
+    }
+
+    /// Runs the scheduled full syncs due at `now` and wakes the delivery engine when any queued.
+    ///
+    /// - Returns: How many deliveries were queued.
+    @discardableResult
+    func runScheduledSyncs(at now: Timestamp = .now()) async throws -> Int {
+        let queued = try await activation.syncDue(at: now)
+        if queued > 0 { engine.wake() }
+        return queued
     }
 
     // MARK: - Helpers

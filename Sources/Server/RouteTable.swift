@@ -11,6 +11,7 @@ enum RouteTable {
     ) -> [Route] {
         collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles)
             + (audiences.map(audienceRoutes) ?? []) + (destinations.map(destinationRoutes) ?? [])
+            + (destinations.map { triggerRoutes($0.triggers) } ?? [])
             + tokenRoutes(tokens) + operationsRoutes(operations)
             + (governance.map { governanceRoutes(policies: $0.policies, consent: $0.consent) } ?? [])
     }
@@ -119,6 +120,30 @@ enum RouteTable {
             route(
                 "DELETE", "/v1/audiences/{id}/activations/{destinationId}", "Stop sending an audience to a destination",
                 ok: (200, "Deleted."), routes.deactivate),
+        ]
+    }
+
+    private static func triggerRoutes(_ routes: TriggerRoutes) -> [Route] {
+        let notFound = (status: 404, description: "No such trigger.", schema: ref("Error"))
+        let invalid = (status: 400, description: "Invalid trigger, naming the field.", schema: ref("Error"))
+        func route(
+            _ method: String, _ path: String, _ summary: String, ok: (Int, String),
+            _ handler: @escaping @Sendable (RouteRequest) -> Void
+        ) -> Route {
+            Route(
+                method: method, path: path, access: .scope(.destinationsWrite), summary: summary,
+                documentation: RouteDocumentation(
+                    tag: "activation", requestBody: method == "POST" ? ["type": "object"] : nil,
+                    responses: [(ok.0, ok.1, nil), invalid, unauthorized, notFound]),
+                handler: handler)
+        }
+        return [
+            route(
+                "POST", "/v1/triggers", "Create a real-time trigger on an event or an audience entry or exit",
+                ok: (201, "The trigger."), routes.create),
+            route("GET", "/v1/triggers", "List triggers", ok: (200, "Every trigger."), routes.list),
+            route("GET", "/v1/triggers/{id}", "Read a trigger", ok: (200, "The trigger."), routes.show),
+            route("DELETE", "/v1/triggers/{id}", "Delete a trigger", ok: (200, "Deleted."), routes.delete),
         ]
     }
 

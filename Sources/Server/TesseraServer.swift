@@ -30,6 +30,9 @@ public final class TesseraServer: Sendable {
     private let delivery: DeliveryEngine?
     /// Makes members leave when their windows end; runs between `start()` and `stop()`.
     private let scheduler = Mutex<Task<Void, Never>?>(nil)
+    /// The activation routes, whose scheduled full syncs run every few seconds while serving.
+    private let activations: DestinationRoutes?
+    private let syncLoop = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens the store and prepares the routes; call `start()` to begin accepting requests.
     ///
@@ -40,6 +43,7 @@ public final class TesseraServer: Sendable {
         let registry = MetricsRegistry()
         let metrics = ServerMetrics(registry: registry)
         let engine = ProfileEngine(configuration: configuration.profiles, logger: logger.child(label: "profiles"))
+        let afterCommit = AfterCommit()
         store = try Store(
             directory: configuration.dataDirectory, configuration: configuration.store, clock: clock,
             participants: configuration.unifiesProfiles ? [engine] : [],
@@ -48,6 +52,7 @@ public final class TesseraServer: Sendable {
                     Double(statistics.duration.components.attoseconds) / 1e18
                         + Double(statistics.duration.components.seconds))
                 metrics.commitRecords.observe(Double(statistics.records))
+                afterCommit.run()
             })
         let audiences =
             configuration.unifiesProfiles
@@ -79,16 +84,29 @@ public final class TesseraServer: Sendable {
                 configuration: settings, clock: clock, metrics: registry)
             let activation = AudienceActivation(
                 store: store, profiles: engine, outbox: outbox, destinations: destinations)
-            try await store.transaction { connection in try activation.load(in: connection) }
-            audiences.listener = activation
+            let triggers = TriggerEngine(
+                store: store, profiles: engine, outbox: outbox, destinations: destinations, next: audiences,
+                next: activation, clock: clock)
+            try await store.transaction { connection in
+                try activation.load(in: connection)
+                try triggers.load(in: connection)
+            }
+            audiences.listener = triggers
+            engine.observer = triggers
+            afterCommit.set {
+                let fresh = outbox.takeFresh()
+                if !fresh.isEmpty { delivery.deliverFresh(fresh) }
+            }
             try await delivery.start()
             self.delivery = delivery
             destinationRoutes = DestinationRoutes(
                 destinations: destinations, outbox: outbox, engine: delivery, activation: activation,
-                audiences: audiences, policies: check)
+                audiences: audiences, policies: check,
+                triggers: TriggerRoutes(triggers: triggers, audiences: audiences))
         } else {
             delivery = nil
         }
+        activations = destinationRoutes
         let secrets = try await Secrets.prepare(store: store, configuration: configuration)
         firstStart = secrets.firstStart
 
@@ -138,10 +156,26 @@ public final class TesseraServer: Sendable {
         if let audiences {
             scheduler.withLock { $0 = Task.detached { await audiences.runScheduler() } }
         }
+        if let activations {
+            syncLoop.withLock { $0 = Task.detached { await Self.runSyncs(activations) } }
+        }
         operations.readiness = .ready
         logger.info(
             "server started",
             metadata: ["listen": "\(configuration.host):\(http.port)", "data": configuration.dataDirectory])
+    }
+
+    /// Runs the scheduled full syncs of activations every ten seconds until cancelled.
+    private static func runSyncs(_ activations: DestinationRoutes) async {
+        while !Task.isCancelled {
+            _ = try? await activations.runScheduledSyncs()
+            try? await Task.sleep(for: .seconds(10))
+        }
+    }
+
+    /// Runs the scheduled full syncs due at `now` at once (tests move time forward this way).
+    func runScheduledSyncs(at now: Timestamp) async throws -> Int {
+        try await activations?.runScheduledSyncs(at: now) ?? 0
     }
 
     /// The port the server listens on (useful when configured with port 0).
@@ -155,6 +189,10 @@ public final class TesseraServer: Sendable {
             task?.cancel()
             task = nil
         }
+        syncLoop.withLock { task in
+            task?.cancel()
+            task = nil
+        }
         // Not awaited: stop() is synchronous. A delivery still in flight when the store closes is
         // taken back at the next start and sent once more (receivers dedupe by idempotency key).
         if let delivery { Task { await delivery.stop() } }
@@ -162,6 +200,21 @@ public final class TesseraServer: Sendable {
         audit.stop()
         store.close()
         logger.info("server stopped")
+    }
+}
+
+/// What runs after each group commit, set once the engines that need it exist.
+final class AfterCommit: Sendable {
+    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Makes `action` run after every later commit.
+    func set(_ action: @escaping @Sendable () -> Void) {
+        self.action.withLock { $0 = action }
+    }
+
+    /// Runs the action, if one is set; called on the writer thread.
+    func run() {
+        action.withLock { $0 }?()
     }
 }
 

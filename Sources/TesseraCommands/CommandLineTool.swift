@@ -16,6 +16,9 @@ public enum CommandLineTool {
           identity       explain A B | unlink A [B] | simulate --rules FILE
           audiences      create | list | show | members | history | evaluate | why | update | delete
           policies       check --audience ID --destination ID | check --rule TEXT --action A,B | list
+          destinations   create NAME --kind K … | list | show | update | delete   (--server URL)
+          deliveries     list DESTINATION [--state dead] | replay ID
+          triggers       create NAME --destination D --event RULE | list | delete
           demo           send a synthetic customer history   (--people N, --days D)
           version        print the version
         """
@@ -38,6 +41,9 @@ public enum CommandLineTool {
             case "identity": return try IdentityCommand.run(rest)
             case "audiences": return try AudiencesCommand.run(rest)
             case "policies": return try PoliciesCommand.run(rest)
+            case "destinations": return try DestinationsCommand.run(rest)
+            case "deliveries": return try DeliveriesCommand.run(rest)
+            case "triggers": return try TriggersCommand.run(rest)
             case "version", "--version":
                 print("tessera \(TesseraVersion.current)")
                 return 0

@@ -123,7 +123,7 @@ import TesseraCore
             reason: OutboxEntry.reason(audienceEntered: "vip"), profileID: 77, payload: mapping.payload(for: input),
             createdAt: fixture.clock.now())
         let outbox = fixture.outbox
-        try await fixture.store.transaction { connection in try outbox.enqueue(entry, in: connection) }
+        _ = try await fixture.store.transaction { connection in try outbox.enqueue(entry, in: connection) }
         let engine = fixture.engine()
         try await engine.start()
         #expect(try await fixture.eventually { try fixture.outbox.counts()[.delivered] == 1 })

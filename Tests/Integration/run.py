@@ -8,6 +8,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
+import test_activation_crash  # noqa: E402
 import test_crash  # noqa: E402
 import test_sdks  # noqa: E402
 
@@ -25,7 +26,8 @@ def main():
         return instance
 
     passed = failed = 0
-    for name, test in [("sdks", lambda: test_sdks.run(server().start())), ("crash", lambda: test_crash.run(server))]:
+    for name, test in [("sdks", lambda: test_sdks.run(server().start())), ("crash", lambda: test_crash.run(server)),
+                       ("activation-crash", lambda: test_activation_crash.run(server))]:
         try:
             test()
             passed += 1

@@ -91,7 +91,7 @@ extension RunningServer {
     }
 }
 
-/// A webhook receiver on loopback that records every request and answers 200.
+/// A webhook receiver on loopback that records every request and answers `status` (200 by default).
 final class WebhookReceiver: Sendable {
     private final class Log: Sendable {
         let requests = Mutex<[HTTPRequest]>([])
@@ -100,7 +100,7 @@ final class WebhookReceiver: Sendable {
     private let log = Log()
     private let server: HTTPServer
 
-    init() throws {
+    init(status: Int = 200) throws {
         var configuration = HTTPServer.Configuration()
         configuration.port = 0
         configuration.threads = 1
@@ -108,7 +108,7 @@ final class WebhookReceiver: Sendable {
         server = HTTPServer(configuration: configuration, logger: Logger(label: "receiver", level: .critical)) {
             request, responder in
             log.requests.withLock { $0.append(request) }
-            responder.respond(HTTPResponse(status: 200, body: Array(#"{"ok":true}"#.utf8)))
+            responder.respond(HTTPResponse(status: status, body: Array(#"{"ok":true}"#.utf8)))
         }
         try server.start()
     }

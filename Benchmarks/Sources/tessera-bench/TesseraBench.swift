@@ -4,7 +4,7 @@ import TesseraCore
 /// `tessera-bench <name>`: runs one in-process benchmark and prints its result as one JSON line.
 @main
 struct TesseraBench {
-    static func main() {
+    static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
         case "decode":
@@ -26,6 +26,14 @@ struct TesseraBench {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 exit(1)
             }
+        case "activation":
+            do {
+                let result = try await ActivationBenchmark.run(arguments: Array(arguments.dropFirst()))
+                print(JSONValue.object(result).serialized)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                exit(1)
+            }
         case "identity":
             print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
@@ -35,6 +43,7 @@ struct TesseraBench {
                        tessera-bench streaming [EVENTS] [AUDIENCES]
                        tessera-bench audiences [PROFILES] [EXPORT-DIR]
                        tessera-bench load-profiles PORT WRITE-KEY COUNT
+                       tessera-bench activation PORT ADMIN-TOKEN WRITE-KEY [RATE] [SECONDS] [PEOPLE]
 
                 """
             FileHandle.standardError.write(Data(usage.utf8))
