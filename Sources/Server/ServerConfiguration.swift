@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether records update the identity graph and profiles as they are committed. Off only to
     /// measure collection alone (the benchmark's reference).
     public var unifiesProfiles = true
+    /// Privacy jobs and retention periods.
+    public var privacy = PrivacyConfiguration()
 
     public init() {}
 }

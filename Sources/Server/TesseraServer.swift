@@ -28,6 +28,8 @@ public final class TesseraServer: Sendable {
     public let audiences: AudienceEngine?
     /// Sends deliveries from the outbox to destinations; `nil` when profiles are not unified.
     private let delivery: DeliveryEngine?
+    /// Runs privacy jobs and enforces retention; `nil` when profiles are not unified.
+    private let privacy: (service: PrivacyService, retention: Retention)?
     /// Makes members leave when their windows end; runs between `start()` and `stop()`.
     private let scheduler = Mutex<Task<Void, Never>?>(nil)
 
@@ -49,6 +51,9 @@ public final class TesseraServer: Sendable {
                         + Double(statistics.duration.components.seconds))
                 metrics.commitRecords.observe(Double(statistics.records))
             })
+        let privacyKey = try PrivacyKey.load(
+            path: configuration.privacy.keyFile ?? configuration.dataDirectory + "/privacy-key")
+        engine.suppressions = PrivacyService.suppressions(key: privacyKey, registry: registry)
         let audiences =
             configuration.unifiesProfiles
             ? AudienceEngine(
@@ -94,12 +99,20 @@ public final class TesseraServer: Sendable {
         let admin = AdminRoutes(store: store, authenticator: authenticator, collection: collection, audit: audit)
         let reader = ProfileReader(store: store, engine: engine)
         let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit)
+        let privacyService =
+            configuration.unifiesProfiles
+            ? try await PrivacyService(
+                store: store, engine: engine, audiences: audiences, reader: reader, key: privacyKey,
+                configuration: configuration.privacy, clock: clock, logger: logger.child(label: "privacy"),
+                registry: registry) : nil
+        privacy = privacyService.map { ($0, Retention(service: $0, registry: registry)) }
         let router = Router(
             routes: RouteTable.routes(
                 collection: collection, admin: admin, profiles: profiles,
                 audiences: audiences.map { AudienceRoutes(engine: $0, reader: reader, audit: audit) },
                 destinations: destinationRoutes,
-                tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations))
+                tokens: TokenRoutes(store: store, authenticator: authenticator), operations: operations,
+                privacy: privacyService.map { PrivacyRoutes(service: $0, audit: audit) }))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
         var httpConfiguration = HTTPServer.Configuration()
@@ -120,6 +133,8 @@ public final class TesseraServer: Sendable {
         if let audiences {
             scheduler.withLock { $0 = Task.detached { await audiences.runScheduler() } }
         }
+        privacy?.service.start()
+        privacy?.retention.start()
         operations.readiness = .ready
         logger.info(
             "server started",
@@ -137,6 +152,8 @@ public final class TesseraServer: Sendable {
             task?.cancel()
             task = nil
         }
+        privacy?.service.stop()
+        privacy?.retention.stop()
         // Not awaited: stop() is synchronous. A delivery still in flight when the store closes is
         // taken back at the next start and sent once more (receivers dedupe by idempotency key).
         if let delivery { Task { await delivery.stop() } }

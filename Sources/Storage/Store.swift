@@ -45,6 +45,10 @@ public final class Store: Sendable {
         public var busyTimeout: Duration = .seconds(5)
         /// WAL size, in pages, at which the writer copies it back into the database file.
         public var walAutocheckpointPages: Int = 4_000
+        /// Whether the write connection overwrites what it deletes (`PRAGMA secure_delete`), so that an
+        /// erased record leaves no bytes behind in free space. Costs a little I/O on deletes and
+        /// rewrites; privacy deletes rely on it.
+        public var secureDelete = true
         /// The write connection's page cache, in KiB.
         public var writerCacheKiB: Int = 65_536
         /// Where the store reports failures (codes and counts only).
@@ -204,6 +208,7 @@ public final class Store: Sendable {
             PRAGMA wal_autocheckpoint = \(max(0, configuration.walAutocheckpointPages));
             PRAGMA journal_size_limit = \(64 * 1024 * 1024);
             PRAGMA cache_size = -\(max(0, configuration.writerCacheKiB));
+            PRAGMA secure_delete = \(configuration.secureDelete ? "ON" : "OFF");
             """)
     }
 }

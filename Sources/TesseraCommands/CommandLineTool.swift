@@ -15,6 +15,7 @@ public enum CommandLineTool {
           profile        get NAMESPACE:VALUE | get ID         (--fields, --merge-policy, --json)
           identity       explain A B | unlink A [B] | simulate --rules FILE
           audiences      create | list | show | members | history | evaluate | why | update | delete
+          privacy        access NS:VALUE [--out FILE] | delete NS:VALUE [--regulation gdpr] | job ID
           demo           send a synthetic customer history   (--people N, --days D)
           version        print the version
         """
@@ -36,6 +37,7 @@ public enum CommandLineTool {
             case "profile": return try ProfileCommand.run(rest)
             case "identity": return try IdentityCommand.run(rest)
             case "audiences": return try AudiencesCommand.run(rest)
+            case "privacy": return try PrivacyCommand.run(rest)
             case "version", "--version":
                 print("tessera \(TesseraVersion.current)")
                 return 0

@@ -15,7 +15,7 @@ import Unification
 ///       "computed": {"defaultCurrency": "EUR"}
 ///     }
 enum ConfigurationFile {
-    static let sections: Set<String> = ["identity", "mergePolicies", "computed"]
+    static let sections: Set<String> = ["identity", "mergePolicies", "computed", "privacy"]
 
     /// The profile settings in `path`.
     ///

@@ -38,7 +38,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
 
     public let configuration: Configuration
     public let normalizer: IdentityNormalizer
-    private(set) var graph: IdentityGraph
+    var graph: IdentityGraph
     private let parser = JSONParser()
     var cache: [Int64: ProfileState] = [:]
     /// Each profile's effective answer for `collect`, as enforcement last read it.
@@ -54,6 +54,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     private var changes = ProfileChanges()
     /// Hears every change in its transaction; set before the store serves, never after.
     public var observer: (any ProfileObserver)?
+    /// Identities erased by privacy deletes, whose records are dropped; set before the store serves.
+    public var suppressions: SuppressionList?
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles")) {
         self.configuration = configuration
@@ -79,6 +81,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             collectAnswers.removeAll()
         }
         try ProfileSchema.create(in: connection)
+        try suppressions?.load(in: connection)
         let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
         var entries: [LogEntry] = []
         while try statement.step() {
@@ -89,6 +92,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             }
         }
         graph.replay(entries)
+        try reserveErasedCounters(in: connection)
         generation = try ProfileSchema.generation(in: connection)
         loaded = true
         logger.info(
@@ -172,6 +176,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         guard let document = try? parser.parse(record.body) else { return }
         let extraction = IdentityExtractor.extract(kind: record.kind, record: document.root, rules: configuration.rules)
         let identities = normalizer.normalise(extraction).identities
+        if let suppressions, suppressions.suppresses(identities) {
+            return try dropSuppressed(reference.sequence, in: connection)
+        }
         let provenance = Provenance(
             record: reference.sequence, source: record.sourceID, rule: "record", time: record.timestamp)
         let resolution = graph.observe(identities, provenance: provenance)

@@ -106,6 +106,11 @@ public struct ProfileReader: Sendable {
         }
     }
 
+    /// Drops the cached documents of erased profiles, so that no rendering of them stays in memory.
+    public func forget(_ profiles: Set<Int64>) {
+        cache.forget(profiles)
+    }
+
     private func policy(named name: String?) throws -> MergePolicy {
         guard let policy = policies.policy(named: name) else { throw LookupError.unknownMergePolicy(name ?? "") }
         return policy
@@ -242,6 +247,12 @@ final class DocumentCache: Sendable {
         entries.withLock { entries in
             guard let entry = entries[profile], entry.version == version else { return nil }
             return entry.document
+        }
+    }
+
+    func forget(_ profiles: Set<Int64>) {
+        entries.withLock { entries in
+            for profile in profiles { entries[profile] = nil }
         }
     }
 

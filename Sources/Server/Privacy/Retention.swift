@@ -1,0 +1,131 @@
+import Storage
+import Synchronization
+import TesseraCore
+import Unification
+
+/// Enforces the retention periods: deletes events older than `eventsTTL`, erases anonymous profiles
+/// not seen for `anonymousProfilesTTL` (through the same cascade as a privacy delete, without
+/// suppressing anything), and drops access documents past their time.
+///
+/// Runs every `retentionInterval` in the background, each step in chunks of its own transactions so
+/// that collection never waits long behind it.
+final class Retention: Sendable {
+    /// What one run removed.
+    struct Report: Sendable, Equatable {
+        var events = 0
+        var profiles = 0
+        var accessDocuments = 0
+    }
+
+    private let service: PrivacyService
+    private let eventsDeleted: Counter
+    private let profilesDeleted: Counter
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(service: PrivacyService, registry: MetricsRegistry) {
+        self.service = service
+        eventsDeleted = registry.counter(
+            "tessera_retention_events_deleted_total", help: "Events deleted because they outlived the events TTL.")
+        profilesDeleted = registry.counter(
+            "tessera_retention_profiles_deleted_total",
+            help: "Anonymous profiles erased because they were not seen for the anonymous-profile TTL.")
+    }
+
+    /// Starts running every `retentionInterval`, the first time at once.
+    func start() {
+        let interval = service.configuration.retentionInterval
+        task.withLock { task in
+            task = Task.detached { [self] in
+                while !Task.isCancelled {
+                    do {
+                        _ = try await run()
+                    } catch {
+                        service.logger.error("retention failed", metadata: ["error": "\(type(of: error))"])
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+    }
+
+    func stop() {
+        task.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+    }
+
+    /// Runs every step once, at the service clock's now.
+    func run() async throws -> Report {
+        let now = service.clock.now()
+        let configuration = service.configuration
+        var report = Report()
+        if let ttl = configuration.eventsTTL {
+            report.events = try await deleteEvents(receivedBefore: now.adding(milliseconds: -ttl.wholeMilliseconds))
+        }
+        if let ttl = configuration.anonymousProfilesTTL {
+            report.profiles = try await eraseAnonymousProfiles(
+                notSeenSince: now.adding(milliseconds: -ttl.wholeMilliseconds), at: now)
+        }
+        report.accessDocuments = try await service.store.transaction { connection in
+            try PrivacyJobTable.dropExpiredDocuments(at: now, in: connection)
+        }
+        eventsDeleted.increment(by: report.events)
+        profilesDeleted.increment(by: report.profiles)
+        if report != Report() {
+            try await service.emptyWAL()
+            service.logger.info(
+                "retention deleted data",
+                metadata: [
+                    "events": "\(report.events)", "profiles": "\(report.profiles)",
+                    "documents": "\(report.accessDocuments)",
+                ])
+        }
+        return report
+    }
+
+    private func deleteEvents(receivedBefore cutoff: Timestamp) async throws -> Int {
+        let (store, chunk) = (service.store, max(1, service.configuration.retentionChunk))
+        var total = 0
+        while !Task.isCancelled {
+            let deleted = try await store.transaction { connection -> Int in
+                let expired = try store.oldestEvents(receivedBefore: cutoff, limit: chunk, in: connection)
+                guard let last = expired.last else { return 0 }
+                let erasure = try store.eraseEvents(through: last, in: connection)
+                _ = try ProfileEngine.forgetEvents(through: last, in: connection)
+                return erasure.events
+            }
+            total += deleted
+            if deleted < chunk { break }
+        }
+        return total
+    }
+
+    private func eraseAnonymousProfiles(notSeenSince cutoff: Timestamp, at now: Timestamp) async throws -> Int {
+        let (store, cascade) = (service.store, service.cascade)
+        let namespaces = service.configuration.anonymousNamespaces
+        let chunk = max(1, service.configuration.retentionChunk / 100)
+        var total = 0
+        while !Task.isCancelled {
+            let (found, erased) = try await store.transaction { connection -> (Int, Set<Int64>) in
+                let profiles = try ProfileEngine.anonymousProfiles(
+                    notSeenSince: cutoff, namespaces: namespaces, limit: chunk, in: connection)
+                guard !profiles.isEmpty else { return (0, []) }
+                let outcome = try cascade.erase(Set(profiles), person: nil, at: now, in: connection)
+                return (profiles.count, outcome.erasure.profiles)
+            }
+            service.reader.forget(erased)
+            total += found
+            if found < chunk { break }
+        }
+        return total
+    }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds.
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

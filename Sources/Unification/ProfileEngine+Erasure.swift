@@ -1,0 +1,234 @@
+public import Identity
+import Profiles
+public import Storage
+public import TesseraCore
+
+/// What erasing profiles removed from the identity graph and the profile tables.
+public struct ProfileErasure: Sendable {
+    /// The erased profile ids: the live ones and those merged into them earlier.
+    public var profiles: Set<Int64> = []
+    /// The identities the profiles held, normalised.
+    public var identities: [Identity] = []
+    /// The events on the profiles' timelines, for the caller to delete with their dedupe keys.
+    public var events: Set<Int64> = []
+    /// Rows (or graph links) removed, by store: `identities`, `links`, `identityLog`, `fragments`,
+    /// `timeline`, `consents`, `consentHistory`, `redirects`.
+    public var counts: [String: Int] = [:]
+
+    /// Nothing erased yet.
+    public init() {}
+}
+
+/// Erasure: privacy deletes and the retention of anonymous profiles.
+///
+/// The identity log is append-only in normal operation. Erasure is the one exception the law
+/// requires: every entry naming an erased identity (or creating, merging into or splitting off an
+/// erased profile) is deleted, and the graph is rebuilt from the entries left. The counters the old
+/// graph had reached (profile ids, entry numbers) are kept in `identity_counters`, so that no id of
+/// an erased profile is ever handed out again.
+extension ProfileEngine {
+    /// The live profile an identity belongs to, or `nil`. Writer thread only.
+    public func profile(of identity: Identity) -> Int64? {
+        graph.profile(of: identity)?.rawValue
+    }
+
+    /// Deletes everything the engine holds about `profiles` (live ids; others are ignored), inside
+    /// the caller's writer transaction: identities and links (in memory and in the log), fragments
+    /// and computed attributes, timeline rows, consent and its history, merge redirects, and the
+    /// writer's cached state. The events themselves are left to the caller (see ``ProfileErasure``).
+    ///
+    /// - Complexity: O(identity log) to find and drop the entries, and a rebuild of the graph from
+    ///   the rest (as at start-up); erase many profiles in one call rather than one call each.
+    public func erase(_ profiles: Set<Int64>, in connection: SQLiteConnection) throws -> ProfileErasure {
+        try begin(in: connection)
+        var erasure = ProfileErasure()
+        let live = Set(profiles.filter { graph.exists(ProfileID(rawValue: $0)) })
+        guard !live.isEmpty else { return erasure }
+        var links = 0
+        for profile in live.sorted() {
+            erasure.identities += graph.identities(in: ProfileID(rawValue: profile)).map(\.identity)
+            links += graph.links(in: ProfileID(rawValue: profile)).count
+        }
+        erasure.counts["links"] = links
+        erasure.profiles = live.union(try redirects(to: live, in: connection))
+        erasure.events = try timeline(of: live, in: connection)
+        try deleteRows(of: erasure.profiles, counts: &erasure.counts, in: connection)
+        erasure.counts["identityLog"] = try eraseLogEntries(
+            naming: Set(erasure.identities), profiles: erasure.profiles, in: connection)
+        try rebuildGraph(in: connection)
+        for profile in erasure.profiles {
+            cache[profile] = nil
+            collectAnswers[profile] = nil
+        }
+        return erasure
+    }
+
+    /// Live profiles whose identities are all in `namespaces` and none seen since `cutoff`, at most
+    /// `limit` of them: anonymous visitors that never identified themselves.
+    ///
+    /// - Complexity: one scan of the `identities` table.
+    public static func anonymousProfiles(
+        notSeenSince cutoff: Timestamp, namespaces: Set<String>, limit: Int, in connection: SQLiteConnection
+    ) throws -> [Int64] {
+        let select = try connection.prepare(
+            """
+            SELECT profile_id FROM identities GROUP BY profile_id
+            HAVING max(last_seen) < ?1 AND sum(namespace NOT IN (SELECT value FROM json_each(?2))) = 0
+            LIMIT ?3
+            """, cached: false)
+        try select.bind(cutoff.milliseconds, at: 1)
+        try select.bind(JSONValue.array(namespaces.sorted().map(JSONValue.string)).serialized, at: 2)
+        try select.bind(limit, at: 3)
+        return try select.query { $0.int64(at: 0) }
+    }
+
+    /// Deletes timeline rows of events up to sequence `last`, whose events retention deleted.
+    ///
+    /// - Complexity: one scan of `event_profiles` (it is keyed by profile).
+    public static func forgetEvents(through last: Int64, in connection: SQLiteConnection) throws -> Int {
+        let delete = try connection.prepare("DELETE FROM event_profiles WHERE sequence <= ?1", cached: false)
+        try delete.bind(last, at: 1)
+        try delete.run()
+        return connection.changes
+    }
+
+    /// Deletes a record that carries a suppressed identity: it was inserted in this same transaction,
+    /// so it is never committed.
+    func dropSuppressed(_ sequence: Int64, in connection: SQLiteConnection) throws {
+        let delete = try connection.prepare("DELETE FROM events WHERE sequence = ?1")
+        try delete.bind(sequence, at: 1)
+        try delete.run()
+        suppressions?.noteDropped()
+    }
+
+    /// Keeps the rebuilt graph from handing out what an erased one had reached (see the type's notes).
+    func reserveErasedCounters(in connection: SQLiteConnection) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS identity_counters (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                next_profile INTEGER NOT NULL,
+                last_entry INTEGER NOT NULL,
+                last_observation INTEGER NOT NULL
+            )
+            """)
+        let select = try connection.prepare(
+            "SELECT next_profile, last_entry, last_observation FROM identity_counters WHERE id = 1")
+        guard
+            let counters = try select.queryFirst({
+                IdentityGraph.Counters(
+                    nextProfile: $0.int64(at: 0), lastEntry: $0.int64(at: 1), lastObservation: $0.int64(at: 2))
+            })
+        else { return }
+        graph.reserve(counters)
+    }
+
+    private func redirects(to live: Set<Int64>, in connection: SQLiteConnection) throws -> Set<Int64> {
+        let select = try connection.prepare("SELECT profile_id FROM profile_redirects WHERE target = ?1")
+        var merged: Set<Int64> = []
+        for profile in live {
+            try select.bind(profile, at: 1)
+            merged.formUnion(try select.query { $0.int64(at: 0) })
+        }
+        return merged
+    }
+
+    private func timeline(of live: Set<Int64>, in connection: SQLiteConnection) throws -> Set<Int64> {
+        let select = try connection.prepare("SELECT sequence FROM event_profiles WHERE profile_id = ?1")
+        var sequences: Set<Int64> = []
+        for profile in live {
+            try select.bind(profile, at: 1)
+            sequences.formUnion(try select.query { $0.int64(at: 0) })
+        }
+        return sequences
+    }
+
+    private func deleteRows(
+        of profiles: Set<Int64>, counts: inout [String: Int], in connection: SQLiteConnection
+    ) throws {
+        let tables = [
+            ("identities", "DELETE FROM identities WHERE profile_id = ?1"),
+            ("timeline", "DELETE FROM event_profiles WHERE profile_id = ?1"),
+            ("fragments", "DELETE FROM profiles WHERE profile_id = ?1"),
+            ("consents", "DELETE FROM consents WHERE profile_id = ?1"),
+            ("consentHistory", "DELETE FROM consent_history WHERE profile_id = ?1"),
+            ("redirects", "DELETE FROM profile_redirects WHERE profile_id = ?1 OR target = ?1"),
+        ]
+        for (name, sql) in tables {
+            let delete = try connection.prepare(sql)
+            var deleted = 0
+            for profile in profiles {
+                try delete.bind(profile, at: 1)
+                try delete.run()
+                deleted += connection.changes
+            }
+            counts[name] = deleted
+        }
+    }
+
+    /// Deletes the log entries that name an erased identity, or start, merge or split off an erased
+    /// profile; an entry that only names an erased profile as the one another left stays.
+    private func eraseLogEntries(
+        naming identities: Set<Identity>, profiles: Set<Int64>, in connection: SQLiteConnection
+    ) throws -> Int {
+        let select = try connection.prepare("SELECT sequence, entry FROM identity_log", cached: false)
+        var doomed: [Int64] = []
+        while try select.step() {
+            let entry = try LogEntry(stored: select.blob(at: 1))
+            if entry.identities.contains(where: identities.contains) || Self.concerns(entry, profiles) {
+                doomed.append(select.int64(at: 0))
+            }
+        }
+        select.reset()
+        let delete = try connection.prepare("DELETE FROM identity_log WHERE sequence = ?1")
+        for sequence in doomed {
+            try delete.bind(sequence, at: 1)
+            try delete.run()
+        }
+        return doomed.count
+    }
+
+    private static func concerns(_ entry: LogEntry, _ profiles: Set<Int64>) -> Bool {
+        switch entry.change {
+        case .created(let profile, _): profiles.contains(profile.rawValue)
+        case .merged(let from, let into): profiles.contains(from.rawValue) || profiles.contains(into.rawValue)
+        case .split(_, let into, _), .removed(_, _, let into): profiles.contains(into.rawValue)
+        default: false
+        }
+    }
+
+    /// Rebuilds the graph from the log left, keeping the counters the old graph had reached.
+    private func rebuildGraph(in connection: SQLiteConnection) throws {
+        var counters = graph.counters
+        let stored = try connection.prepare(
+            "SELECT next_profile, last_entry, last_observation FROM identity_counters WHERE id = 1")
+        if let previous = try stored.queryFirst({ ($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2)) }) {
+            counters.nextProfile = max(counters.nextProfile, previous.0)
+            counters.lastEntry = max(counters.lastEntry, previous.1)
+            counters.lastObservation = max(counters.lastObservation, previous.2)
+        }
+        let save = try connection.prepare(
+            """
+            INSERT OR REPLACE INTO identity_counters (id, next_profile, last_entry, last_observation)
+            VALUES (1, ?1, ?2, ?3)
+            """)
+        try save.bind(counters.nextProfile, at: 1)
+        try save.bind(counters.lastEntry, at: 2)
+        try save.bind(counters.lastObservation, at: 3)
+        try save.run()
+
+        let rebuilt = IdentityGraph(rules: configuration.rules, retainsLog: false)
+        let select = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
+        var entries: [LogEntry] = []
+        while try select.step() {
+            entries.append(try LogEntry(stored: select.blob(at: 0)))
+            if entries.count == 10_000 {
+                rebuilt.replay(entries)
+                entries.removeAll(keepingCapacity: true)
+            }
+        }
+        rebuilt.replay(entries)
+        rebuilt.reserve(counters)
+        graph = rebuilt
+    }
+}
