@@ -29,7 +29,7 @@ public final class TesseraServer: Sendable {
     /// Sends deliveries from the outbox to destinations; `nil` when profiles are not unified.
     private let delivery: DeliveryEngine?
     /// Runs privacy jobs and enforces retention; `nil` when profiles are not unified.
-    private let privacy: (service: PrivacyService, retention: Retention)?
+    let privacy: (service: PrivacyService, retention: Retention)?
     /// Makes members leave when their windows end; runs between `start()` and `stop()`.
     private let scheduler = Mutex<Task<Void, Never>?>(nil)
 

@@ -8,7 +8,7 @@ import Unification
 ///
 /// Members: `identities` (with first and last seen), `links` (the graph's links with provenance),
 /// `profile` (merged under the default policy, with computed attributes and current consent),
-/// `fragments` (what each source said, by source id), `events` (every stored record, whole),
+/// `fragments` (each attribute value as a source gave it, with the source and time), `events` (every stored record, whole),
 /// `consentHistory`, `audiences` (memberships and their history, by audience name), `deliveries`
 /// (what was sent or is waiting to be sent to destinations, with payloads) and `auditEntries` (who
 /// read the profile through the API, and when).
@@ -19,7 +19,7 @@ enum AccessExport {
     ) throws -> JSONValue {
         var document: [String: JSONValue] = [
             "generatedAt": .string(generatedAt.iso8601), "profileId": profile.map { .int($0) } ?? .null,
-            "identities": [], "links": [], "profile": .null, "fragments": [:], "events": [], "consentHistory": [],
+            "identities": [], "links": [], "profile": .null, "fragments": [], "events": [], "consentHistory": [],
             "audiences": ["memberships": [], "history": []], "deliveries": [], "auditEntries": [],
         ]
         guard let profile else { return .object(document) }
@@ -77,7 +77,7 @@ enum AccessExport {
     private static func fragments(of profile: Int64, in connection: SQLiteConnection) throws -> JSONValue {
         let select = try connection.prepare("SELECT fragments FROM profiles WHERE profile_id = ?1")
         try select.bind(profile, at: 1)
-        return try select.queryFirst { try JSONValue(parsing: $0.blob(at: 0)) } ?? [:]
+        return try select.queryFirst { try JSONValue(parsing: $0.blob(at: 0)) } ?? []
     }
 
     private static func events(of profile: Int64, in connection: SQLiteConnection) throws -> JSONValue {

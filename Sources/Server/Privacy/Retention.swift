@@ -39,8 +39,10 @@ final class Retention: Sendable {
                 while !Task.isCancelled {
                     do {
                         _ = try await run()
-                    } catch {
+                    } catch where !Task.isCancelled {
                         service.logger.error("retention failed", metadata: ["error": "\(type(of: error))"])
+                    } catch {
+                        return  // stopped while running; the store may be closed already
                     }
                     try? await Task.sleep(for: interval)
                 }
