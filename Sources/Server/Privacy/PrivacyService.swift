@@ -108,9 +108,12 @@ final class PrivacyService: Sendable {
             task = Task.detached { [self] in
                 while !Task.isCancelled {
                     await runPending()
-                    for _ in 0..<100 where !wake.exchange(false, ordering: .acquiringAndReleasing) {
+                    // Sleeps until a job is submitted, and looks at the table at least every 2 s.
+                    var naps = 0
+                    while naps < 100, !wake.exchange(false, ordering: .acquiringAndReleasing) {
                         try? await Task.sleep(for: .milliseconds(20))
                         if Task.isCancelled { return }
+                        naps += 1
                     }
                 }
             }
