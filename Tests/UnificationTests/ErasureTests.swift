@@ -1,0 +1,78 @@
+import Identity
+import Storage
+import TesseraCore
+import TesseraTesting
+import Testing
+import Unification
+
+/// Erasing profiles from the engine: the rest of the graph survives, in memory and after a rebuild
+/// from the log, no erased id is handed out again, and suppressed identities keep records out.
+@Suite struct ErasureTests {
+    @Test("erasing one person leaves the others whole, now and after the graph is rebuilt from the log")
+    func othersSurvive() async throws {
+        var harness = try await EngineHarness()
+        try await harness.commit([
+            .identify("a-1", minute: 0, userID: "u-a", anonymousID: "anon-a", traits: ["email": "a@example.com"]),
+            .order("a-2", minute: 1, userID: "u-a", revenue: 5),
+            .identify("b-1", minute: 2, userID: "u-b", anonymousID: "anon-b", traits: ["plan": "pro"]),
+            // A second user id for anon-b is refused (userId is unique): the refusal names both people,
+            // and the record joins the timeline of u-a.
+            .identify("x-1", minute: 3, userID: "u-a", anonymousID: "anon-b"),
+        ])
+        let a = try #require(try harness.profileID(of: "userId:u-a"))
+        let b = try #require(try harness.profileID(of: "userId:u-b"))
+        #expect(a != b)
+        let engine = harness.engine
+        let erasure = try await harness.store.transaction { connection in
+            try engine.erase([a.rawValue], in: connection)
+        }
+        #expect(Set(erasure.identities.map(\.description)) == ["userId:u-a", "anonymousId:anon-a", "email:a@example.com"])
+        #expect(erasure.events.count == 3 && erasure.counts["identities"] == 3 && erasure.counts["fragments"] == 1)
+        #expect((erasure.counts["identityLog"] ?? 0) >= 4)
+        try await expectOnlyB(harness, b: b)
+
+        harness.close()
+        harness = try await EngineHarness(reopening: harness.directory)
+        defer { harness.finish() }
+        try await expectOnlyB(harness, b: b)
+        try await harness.commit([.identify("c-1", minute: 10, userID: "u-c")])
+        let c = try #require(try harness.profileID(of: "userId:u-c"))
+        #expect(c.rawValue > max(a.rawValue, b.rawValue), "an erased profile's id is never handed out again")
+    }
+
+    private func expectOnlyB(_ harness: EngineHarness, b: ProfileID) async throws {
+        #expect(try harness.profileID(of: "userId:u-a") == nil)
+        #expect(try harness.profileID(of: "email:a@example.com") == nil)
+        #expect(try harness.profileID(of: "userId:u-b") == b)
+        let document = try #require(try harness.document(of: "anonymousId:anon-b"))
+        #expect(EngineHarness.identities(in: document) == ["userId:u-b", "anonymousId:anon-b"])
+        #expect(document["attributes"]?["plan"] == "pro")
+        #expect(try await harness.explain("anonymousId:anon-b", "userId:u-b").joined)
+        let unknown = try await harness.explain("userId:u-a", "anonymousId:anon-b")
+        #expect(!unknown.joined && unknown.reasons.contains(.unknownIdentity(Identity("userId:u-a"))))
+    }
+
+    @Test("records carrying a suppressed identity are dropped and counted; others are stored")
+    func suppression() async throws {
+        let harness = try await EngineHarness()
+        defer { harness.finish() }
+        // Not a keyed hash: reversing the bytes is enough to tell identities apart in a test.
+        let list = SuppressionList(keyedHash: { Array($0.reversed()) })
+        harness.engine.suppressions = list
+        let added = try await harness.store.transaction { connection in
+            try list.add([Identity("email:gone@example.com")], job: "pj_test", at: TestRecord.start, in: connection)
+        }
+        #expect(added == 1)
+        try await harness.commit([
+            .identify("s-1", minute: 0, userID: "u-new", traits: ["email": "Gone@Example.com"]),
+            .identify("s-2", minute: 1, userID: "u-other", traits: ["email": "other@example.com"]),
+        ])
+        #expect(try harness.profileID(of: "userId:u-new") == nil)
+        #expect(try harness.profileID(of: "userId:u-other") != nil)
+        #expect(list.droppedRecords.load(ordering: .relaxed) == 1)
+        let stored = try harness.store.read { connection in
+            try connection.prepare("SELECT message_id FROM events").query { $0.string(at: 0) }
+        }
+        #expect(stored == ["s-2"])
+    }
+}
