@@ -14,7 +14,10 @@ extension Outbox {
     ) throws -> (deleted: Int, waiting: Int) {
         try ActivationSchema.create(in: connection)
         let count = try connection.prepare(
-            "SELECT COUNT(*) FROM activation_outbox WHERE profile_id = ?1 AND state IN ('pending', 'retry', 'in_flight')")
+            """
+            SELECT COUNT(*) FROM activation_outbox
+            WHERE profile_id = ?1 AND state IN ('pending', 'retry', 'in_flight')
+            """)
         let delete = try connection.prepare("DELETE FROM activation_outbox WHERE profile_id = ?1")
         var result = (deleted: 0, waiting: 0)
         for profile in profiles {

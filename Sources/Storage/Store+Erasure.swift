@@ -84,7 +84,8 @@ extension Store {
     ) throws -> Int {
         let oldest = try connection.prepare("SELECT sequence FROM dedupe_keys ORDER BY id LIMIT 1")
         guard let first = try oldest.queryFirst({ $0.int64(at: 0) }), first <= highest else { return 0 }
-        let select = try connection.prepare("SELECT id, source_id, message_id, sequence FROM dedupe_keys", cached: false)
+        let select = try connection.prepare(
+            "SELECT id, source_id, message_id, sequence FROM dedupe_keys", cached: false)
         var doomed: [(row: Int64, hash: UInt64)] = []
         while try select.step() {
             guard erased(select.int64(at: 3)) else { continue }

@@ -37,7 +37,10 @@ enum PrivacyCommand {
         else { throw UsageError("the identity must be NAMESPACE:VALUE") }
         let body: JSONValue = [
             "regulation": .string(regulation), "action": .string(action),
-            "identity": ["namespace": .string(String(text[..<colon])), "value": .string(String(text[text.index(after: colon)...]))],
+            "identity": [
+                "namespace": .string(String(text[..<colon])),
+                "value": .string(String(text[text.index(after: colon)...])),
+            ],
         ]
         var job = try connection.admin("POST", "/v1/privacy/jobs", body: body.serializedBytes)
         let deadline = Date(timeIntervalSinceNow: TimeInterval(wait))
@@ -78,7 +81,10 @@ enum PrivacyCommand {
     }
 
     static func render(_ job: JSONValue) -> String {
-        var lines = ["Privacy job \(job["id"]?.stringValue ?? "?"): \(job["action"]?.stringValue ?? "?") \(job["state"]?.stringValue ?? "?")"]
+        var lines = [
+            "Privacy job \(job["id"]?.stringValue ?? "?"): "
+                + "\(job["action"]?.stringValue ?? "?") \(job["state"]?.stringValue ?? "?")"
+        ]
         if let error = job["error"]?.stringValue { lines.append("  error: \(error)") }
         guard let receipt = job["receipt"], receipt != .null else { return lines.joined(separator: "\n") }
         lines.append("  finished: \(receipt["finishedAt"]?.stringValue ?? "?")")

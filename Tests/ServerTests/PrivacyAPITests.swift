@@ -38,11 +38,12 @@ import Testing
         #expect(job["state"] == "done" && job["action"] == "access" && job["regulation"] == "gdpr", "\(job)")
         #expect(job["requestedBy"] == "admin" && job["expiresAt"]?.stringValue != nil)
         let document = try #require(job["document"])
-        let identities = Set((document["identities"]?.arrayValue ?? []).compactMap { identity -> String? in
-            guard let namespace = identity["namespace"]?.stringValue, let value = identity["value"]?.stringValue
-            else { return nil }
-            return namespace + ":" + value
-        })
+        let identities = Set(
+            (document["identities"]?.arrayValue ?? []).compactMap { identity -> String? in
+                guard let namespace = identity["namespace"]?.stringValue, let value = identity["value"]?.stringValue
+                else { return nil }
+                return namespace + ":" + value
+            })
         #expect(
             identities == [
                 "email:" + Jane.normalisedEmail, "phone:" + Jane.e164, "userId:" + Jane.userID,
@@ -97,7 +98,8 @@ import Testing
         let counts = receipt["counts"] ?? [:]
         #expect(counts["identities"] == 4 && counts["events"] == 3 && counts["deadLetters"] == 1, "\(receipt)")
         #expect(counts["suppressions"] == 4 && counts["fragments"] == 1 && counts["deliveries"] == 1)
-        #expect(counts["memberships"] == 1 && counts["accessDocuments"] == 1 && (counts["identityLog"]?.intValue ?? 0) > 0)
+        #expect(
+            counts["memberships"] == 1 && counts["accessDocuments"] == 1 && (counts["identityLog"]?.intValue ?? 0) > 0)
         let key = try PrivacyKey.load(path: directory.path + "/privacy-key")
         #expect(Receipt.verify(receipt, with: key))
         var forged = receipt.objectValue ?? [:]
@@ -202,11 +204,20 @@ import Testing
         "invalid requests name their field",
         arguments: [
             (#"{"action": "access", "identity": {"namespace": "email", "value": "a@b.c"}}"#, "regulation"),
-            (#"{"regulation": "hipaa", "action": "access", "identity": {"namespace": "email", "value": "a@b.c"}}"#, "regulation"),
-            (#"{"regulation": "gdpr", "action": "erase", "identity": {"namespace": "email", "value": "a@b.c"}}"#, "action"),
+            (
+                #"{"regulation": "hipaa", "action": "access", "identity": {"namespace": "email", "value": "a@b.c"}}"#,
+                "regulation"
+            ),
+            (
+                #"{"regulation": "gdpr", "action": "erase", "identity": {"namespace": "email", "value": "a@b.c"}}"#,
+                "action"
+            ),
             (#"{"regulation": "gdpr", "action": "delete", "identity": {"value": "a@b.c"}}"#, "identity.namespace"),
             (#"{"regulation": "gdpr", "action": "delete", "identity": {"namespace": "email"}}"#, "identity.value"),
-            (#"{"regulation": "gdpr", "action": "delete", "identity": {"namespace": "email", "value": "nope"}}"#, "identity.value"),
+            (
+                #"{"regulation": "gdpr", "action": "delete", "identity": {"namespace": "email", "value": "nope"}}"#,
+                "identity.value"
+            ),
             ("[1]", nil),
         ])
     func invalidRequests(body: String, field: String?) async throws {
@@ -265,7 +276,8 @@ import Testing
             "POST", "/v1/audiences", body: #"{"name": "Gold", "rule": "attribute tier = \"gold\""}"#, auth: .admin)
         let audienceID = try #require(audience.json["id"]?.intValue)
         let activation = try await server.send(
-            "POST", "/v1/audiences/\(audienceID)/activations", body: #"{"destinationId": \#(destinationID), "onExit": false}"#,
+            "POST", "/v1/audiences/\(audienceID)/activations",
+            body: #"{"destinationId": \#(destinationID), "onExit": false}"#,
             auth: .admin)
         #expect(activation.status == 201, "\(activation.text)")
     }

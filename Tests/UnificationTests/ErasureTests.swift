@@ -26,7 +26,8 @@ import Unification
         let erasure = try await harness.store.transaction { connection in
             try engine.erase([a.rawValue], in: connection)
         }
-        #expect(Set(erasure.identities.map(\.description)) == ["userId:u-a", "anonymousId:anon-a", "email:a@example.com"])
+        #expect(
+            Set(erasure.identities.map(\.description)) == ["userId:u-a", "anonymousId:anon-a", "email:a@example.com"])
         #expect(erasure.events.count == 3 && erasure.counts["identities"] == 3 && erasure.counts["fragments"] == 1)
         #expect((erasure.counts["identityLog"] ?? 0) >= 4)
         try await expectOnlyB(harness, b: b)

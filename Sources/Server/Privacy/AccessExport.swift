@@ -8,10 +8,10 @@ import Unification
 ///
 /// Members: `identities` (with first and last seen), `links` (the graph's links with provenance),
 /// `profile` (merged under the default policy, with computed attributes and current consent),
-/// `fragments` (each attribute value as a source gave it, with the source and time), `events` (every stored record, whole),
-/// `consentHistory`, `audiences` (memberships and their history, by audience name), `deliveries`
-/// (what was sent or is waiting to be sent to destinations, with payloads) and `auditEntries` (who
-/// read the profile through the API, and when).
+/// `fragments` (each attribute value as a source gave it, with the source and time), `events`
+/// (every stored record, whole), `consentHistory`, `audiences` (memberships and their history, by
+/// audience name), `deliveries` (what was sent or is waiting to be sent to destinations, with
+/// payloads) and `auditEntries` (who read the profile through the API, and when).
 enum AccessExport {
     /// Reads the document; `profile` is the live profile holding the identity, or `nil`.
     static func document(
@@ -24,11 +24,13 @@ enum AccessExport {
         ]
         guard let profile else { return .object(document) }
         document["links"] = .array(links.map(\.json))
-        document["profile"] = try reader.document(of: ProfileID(rawValue: profile), policyName: nil, fields: nil) ?? .null
+        document["profile"] =
+            try reader.document(of: ProfileID(rawValue: profile), policyName: nil, fields: nil) ?? .null
         try store.read { connection in
-            let tables = Set(try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").query {
-                $0.string(at: 0)
-            })
+            let tables = Set(
+                try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").query {
+                    $0.string(at: 0)
+                })
             document["identities"] = try rows(
                 """
                 SELECT namespace, value, first_seen, last_seen FROM identities WHERE profile_id = ?1
@@ -94,7 +96,8 @@ enum AccessExport {
                     "sequence": .int(event.sequence), "sourceId": .int(event.sourceID),
                     "messageId": .string(event.messageID), "type": .string(event.kind),
                     "timestamp": .string(event.timestamp.iso8601), "receivedAt": .string(event.receivedAt.iso8601),
-                    "record": (try? JSONValue(parsing: event.body)) ?? .string(String(decoding: event.body, as: UTF8.self)),
+                    "record": (try? JSONValue(parsing: event.body))
+                        ?? .string(String(decoding: event.body, as: UTF8.self)),
                 ]
             })
     }

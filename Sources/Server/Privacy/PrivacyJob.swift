@@ -56,7 +56,9 @@ struct PrivacyJob: Sendable, Equatable {
             "state": .string(state.rawValue), "namespace": .string(namespace), "identityHash": .string(identityHash),
             "requestedBy": .string(requestedBy), "createdAt": .string(createdAt.iso8601),
         ]
-        if let identity { object["identity"] = ["namespace": .string(identity.namespace), "value": .string(identity.value)] }
+        if let identity {
+            object["identity"] = ["namespace": .string(identity.namespace), "value": .string(identity.value)]
+        }
         if let startedAt { object["startedAt"] = .string(startedAt.iso8601) }
         if let finishedAt { object["finishedAt"] = .string(finishedAt.iso8601) }
         if let profileID { object["profileId"] = .int(profileID) }
@@ -107,7 +109,8 @@ enum PrivacyJobTable {
     static func insert(_ job: PrivacyJob, in connection: SQLiteConnection) throws {
         let insert = try connection.prepare(
             """
-            INSERT INTO privacy_jobs (\(columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            INSERT INTO privacy_jobs (\(columns))
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             """)
         try bind(job, to: insert)
         try insert.run()
@@ -206,10 +209,12 @@ enum PrivacyJobTable {
         return PrivacyJob(
             id: row.string(at: 0), regulation: PrivacyJob.Regulation(rawValue: row.string(at: 1)) ?? .gdpr,
             action: PrivacyJob.Action(rawValue: row.string(at: 2)) ?? .access,
-            state: PrivacyJob.State(rawValue: row.string(at: 3)) ?? .failed, identity: row.optionalString(at: 5).flatMap(Identity.init(parsing:)),
+            state: PrivacyJob.State(rawValue: row.string(at: 3)) ?? .failed,
+            identity: row.optionalString(at: 5).flatMap(Identity.init(parsing:)),
             namespace: row.string(at: 4), identityHash: row.string(at: 6), requestedBy: row.string(at: 7),
             createdAt: Timestamp(milliseconds: row.int64(at: 8)), startedAt: time(9), finishedAt: time(10),
-            profileID: row.optionalInt64(at: 11), result: try row.optionalBlob(at: 12).map { try JSONValue(parsing: $0) },
+            profileID: row.optionalInt64(at: 11),
+            result: try row.optionalBlob(at: 12).map { try JSONValue(parsing: $0) },
             expiresAt: time(13), error: row.optionalString(at: 14), rawValue: row.optionalString(at: 15))
     }
 }

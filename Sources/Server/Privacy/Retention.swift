@@ -39,7 +39,7 @@ final class Retention: Sendable {
                 while !Task.isCancelled {
                     do {
                         _ = try await run()
-                    } catch where !Task.isCancelled {
+                    } catch  where !Task.isCancelled {
                         service.logger.error("retention failed", metadata: ["error": "\(type(of: error))"])
                     } catch {
                         return  // stopped while running; the store may be closed already
