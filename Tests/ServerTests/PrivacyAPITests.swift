@@ -106,7 +106,7 @@ import Testing
         forged["counts"] = ["events": 0]
         #expect(!Receipt.verify(.object(forged), with: key), "a changed receipt fails")
 
-        #expect(try found(Jane.needles, in: directory.path) == [])
+        #expect(try found(Jane.needles, in: directory.path) == [], "after the delete")
         #expect(try found(["bob@example.org"], in: directory.path) == ["bob@example.org"], "Bob stays")
         #expect(try await server.send("GET", "/v1/profiles/userId/\(Jane.userID)", auth: .admin).status == 404)
         #expect(try await server.send("GET", "/v1/profiles/userId/bob-uid-99", auth: .admin).status == 200)

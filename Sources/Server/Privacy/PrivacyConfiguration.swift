@@ -5,8 +5,9 @@ public struct PrivacyConfiguration: Sendable {
     /// How long events are kept after they were received; `nil` keeps them for ever. Default 13
     /// months (396 days).
     public var eventsTTL: Duration? = .seconds(396 * 86_400)
-    /// How long a profile whose identities are all anonymous is kept after it was last seen; `nil`
-    /// keeps them for ever. Default 90 days.
+    /// How long a profile whose identities are all anonymous is kept after it was last seen (by the
+    /// records' own timestamps, as the profile's identities show it); `nil` keeps them for ever.
+    /// Default 90 days.
     public var anonymousProfilesTTL: Duration? = .seconds(90 * 86_400)
     /// The namespaces that identify nobody by themselves: a profile holding only these is anonymous.
     public var anonymousNamespaces: Set<String> = [
@@ -16,6 +17,8 @@ public struct PrivacyConfiguration: Sendable {
     public var accessDocumentTTL: Duration = .seconds(7 * 86_400)
     /// How often the retention job runs. Default hourly.
     public var retentionInterval: Duration = .seconds(3_600)
+    /// How long after the start the retention job first runs (at most `retentionInterval`).
+    public var retentionStartDelay: Duration = .seconds(60)
     /// The most events, or a hundredth as many profiles, retention deletes in one transaction.
     public var retentionChunk = 10_000
     /// How long `POST /v1/privacy/jobs` waits for its job to finish before answering 202.

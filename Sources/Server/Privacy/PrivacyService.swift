@@ -156,13 +156,21 @@ final class PrivacyService: Sendable {
         } catch {
             logger.error(
                 "privacy job failed", metadata: ["job": "\(job.id)", "error": "\(type(of: error))"])
-            job.state = .failed
-            job.finishedAt = clock.now()
-            job.error = "the job failed (\(type(of: error))); it can be submitted again"
-            job.identity = nil
-            job.rawValue = nil
-            let failed = job
-            try? await store.transaction { connection in try PrivacyJobTable.update(failed, in: connection) }
+            let id = job.id
+            let time = clock.now()
+            // The row as it stands: a delete whose erasure committed keeps its receipt.
+            try? await store.transaction { connection in
+                guard var failed = try PrivacyJobTable.job(id: id, in: connection) else { return }
+                failed.state = .failed
+                failed.finishedAt = failed.finishedAt ?? time
+                failed.error =
+                    failed.result == nil
+                    ? "the job failed (\(type(of: error))); it can be submitted again"
+                    : "the person was erased, but the WAL could not be emptied yet; submit the job again"
+                failed.identity = nil
+                failed.rawValue = nil
+                try PrivacyJobTable.update(failed, in: connection)
+            }
             jobs.increment(labels: [job.action.rawValue, "failed"])
         }
     }
@@ -187,10 +195,17 @@ final class PrivacyService: Sendable {
         try await store.transaction { connection in try PrivacyJobTable.update(done, in: connection) }
     }
 
+    /// Erases the person and stores the receipt in one transaction, leaving the job `running`; marks
+    /// it `done` only once the WAL is empty, so that a finished delete has left the disk too. A job
+    /// found with its receipt but not done (the server stopped in between) only empties the WAL.
     private func delete(_ running: PrivacyJob) async throws {
-        guard let identity = running.identity else { throw ServerError("the job no longer holds its identity") }
+        var job = running
+        if job.identity == nil, job.result != nil {
+            return try await finish(job)
+        }
+        guard let identity = job.identity else { throw ServerError("the job no longer holds its identity") }
         let (cascade, clock, key) = (self.cascade, self.clock, self.key)
-        let erased = try await store.transaction { connection -> Set<Int64> in
+        let (erased, erasing) = try await store.transaction { connection -> (Set<Int64>, PrivacyJob) in
             var job = running
             let profiles = cascade.engine.profile(of: identity).map { Set([$0]) } ?? []
             let outcome = try cascade.erase(
@@ -200,15 +215,23 @@ final class PrivacyService: Sendable {
                 jobID: job.id, regulation: job.regulation.rawValue, identityHash: job.identityHash,
                 startedAt: job.startedAt ?? clock.now(), finishedAt: clock.now(), counts: outcome.counts)
             job.result = receipt.signed(with: key)
-            job.state = .done
             job.finishedAt = receipt.finishedAt
             job.identity = nil
             job.rawValue = nil
             try PrivacyJobTable.update(job, in: connection)
-            return outcome.erasure.profiles
+            return (outcome.erasure.profiles, job)
         }
         reader.forget(erased)
+        job = erasing
+        try await finish(job)
+    }
+
+    private func finish(_ erasing: PrivacyJob) async throws {
         try await emptyWAL()
+        var job = erasing
+        job.state = .done
+        let done = job
+        try await store.transaction { connection in try PrivacyJobTable.update(done, in: connection) }
     }
 
     /// Checkpoints and truncates the WAL (and vacuums when configured) on a thread of its own: it may

@@ -31,11 +31,14 @@ final class Retention: Sendable {
             help: "Anonymous profiles erased because they were not seen for the anonymous-profile TTL.")
     }
 
-    /// Starts running every `retentionInterval`, the first time at once.
+    /// Starts running every `retentionInterval`, the first time `retentionStartDelay` after the start
+    /// (a server restarted more often than the interval still enforces retention).
     func start() {
         let interval = service.configuration.retentionInterval
+        let delay = min(interval, service.configuration.retentionStartDelay)
         task.withLock { task in
             task = Task.detached { [self] in
+                try? await Task.sleep(for: delay)
                 while !Task.isCancelled {
                     do {
                         _ = try await run()
