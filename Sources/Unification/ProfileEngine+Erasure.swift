@@ -51,6 +51,7 @@ extension ProfileEngine {
         }
         erasure.counts["links"] = links
         erasure.profiles = live.union(try redirects(to: live, in: connection))
+        erasure.identities += try evictedIdentities(from: erasure.profiles, in: connection)
         erasure.events = try timeline(of: live, in: connection)
         try deleteRows(of: erasure.profiles, counts: &erasure.counts, in: connection)
         erasure.counts["identityLog"] = try eraseLogEntries(
@@ -121,6 +122,23 @@ extension ProfileEngine {
             })
         else { return }
         graph.reserve(counters)
+    }
+
+    /// Identities evicted from the profiles (to keep them within their size limit) that no profile
+    /// took in since: they were the person's and are named nowhere but in the log.
+    ///
+    /// - Complexity: one pass over the identity log.
+    private func evictedIdentities(from profiles: Set<Int64>, in connection: SQLiteConnection) throws -> [Identity] {
+        let select = try connection.prepare("SELECT entry FROM identity_log", cached: false)
+        var evicted: Set<Identity> = []
+        while try select.step() {
+            guard case .evicted(let identity, let from) = try LogEntry(stored: select.blob(at: 0)).change,
+                profiles.contains(from.rawValue), graph.profile(of: identity) == nil
+            else { continue }
+            evicted.insert(identity)
+        }
+        select.reset()
+        return evicted.sorted()
     }
 
     private func redirects(to live: Set<Int64>, in connection: SQLiteConnection) throws -> Set<Int64> {

@@ -198,6 +198,24 @@ import Testing
         }
         #expect(state == "done")
         #expect(try await server.send("GET", "/v1/profiles/userId/\(Jane.userID)", auth: .admin).status == 404)
+        let left = try await server.send("GET", "/v1/privacy/jobs/pj_left-over", auth: .admin).json
+        #expect(left["regulation"] == "ccpa" && left["receipt"]?["counts"]?["identities"] == 4)
+    }
+
+    @Test("deleting an identity nobody holds still suppresses it and searches dead letters for it")
+    func deleteUnknownIdentity() async throws {
+        let server = try await RunningServer()
+        defer { server.finish() }
+        let broken =
+            #"{"batch": [{"type": "track", "userId": "a", "event": "ok"}, "#
+            + #"{"type": "track", "userId": "zed", "properties": {"email": "zed@example.com"}}]}"#
+        #expect(try await server.send("POST", "/v1/batch", body: broken).status == 200)
+        let job = try await submit(server, action: "delete", namespace: "email", value: "zed@example.com")
+        #expect(job["state"] == "done" && job["receipt"]?["counts"]?["identities"] == 0)
+        #expect(job["receipt"]?["counts"]?["suppressions"] == 1 && job["receipt"]?["counts"]?["deadLetters"] == 1)
+        let record = #"{"userId": "zed", "traits": {"email": "zed@example.com"}}"#
+        #expect(try await server.send("POST", "/v1/identify", body: record).status == 200)
+        #expect(try await server.send("GET", "/v1/profiles/userId/zed", auth: .admin).status == 404)
     }
 
     @Test(

@@ -53,6 +53,30 @@ import Unification
         #expect(!unknown.joined && unknown.reasons.contains(.unknownIdentity(Identity("userId:u-a"))))
     }
 
+    @Test("identities evicted from the profile earlier are erased with it")
+    func evictedIdentities() async throws {
+        let harness = try await EngineHarness(maxIdentities: 2)
+        defer { harness.finish() }
+        try await harness.commit([
+            .identify("v-1", minute: 0, userID: "u-1", anonymousID: "anon-1"),
+            .identify("v-2", minute: 1, userID: "u-1", anonymousID: "anon-2"),
+        ])
+        #expect(try harness.profileID(of: "anonymousId:anon-1") == nil, "evicted")
+        let profile = try #require(try harness.profileID(of: "userId:u-1"))
+        let engine = harness.engine
+        let erasure = try await harness.store.transaction { connection in
+            try engine.erase([profile.rawValue], in: connection)
+        }
+        let erased = Set(erasure.identities.map(\.description))
+        #expect(erased == ["userId:u-1", "anonymousId:anon-1", "anonymousId:anon-2"])
+        let explanation = try await harness.explain("anonymousId:anon-1", "userId:u-1")
+        #expect(explanation.reasons.contains(.unknownIdentity(Identity("anonymousId:anon-1"))))
+        let log = try harness.store.read { connection in
+            try connection.prepare("SELECT entry FROM identity_log").query { try LogEntry(stored: $0.blob(at: 0)) }
+        }
+        #expect(log.allSatisfy { $0.identities.isEmpty || !$0.identities.contains(Identity("anonymousId:anon-1")) })
+    }
+
     @Test("records carrying a suppressed identity are dropped and counted; others are stored")
     func suppression() async throws {
         let harness = try await EngineHarness()

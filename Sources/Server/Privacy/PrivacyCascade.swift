@@ -17,6 +17,14 @@ struct PrivacyCascade: Sendable {
     let audiences: AudienceEngine?
     let suppressions: SuppressionList
 
+    /// Every count a receipt holds, present even when zero.
+    static let stores = [
+        "identities", "links", "identityLog", "fragments", "timeline", "consents", "consentHistory", "redirects",
+        "memberships", "membershipHistory", "audienceStates", "audienceSchedule", "deliveries",
+        "pendingDeliveries", "events", "dedupeKeys", "auditReferences", "accessDocuments", "deadLetters",
+        "suppressions",
+    ]
+
     /// What one erasure removed.
     struct Outcome {
         var counts: [String: Int] = [:]
@@ -36,6 +44,7 @@ struct PrivacyCascade: Sendable {
         at time: Timestamp, in connection: SQLiteConnection
     ) throws -> Outcome {
         var outcome = Outcome()
+        outcome.counts = Dictionary(uniqueKeysWithValues: Self.stores.map { ($0, 0) })
         let erasure = try engine.erase(profiles, in: connection)
         outcome.erasure = erasure
         outcome.counts.merge(erasure.counts) { $0 + $1 }
