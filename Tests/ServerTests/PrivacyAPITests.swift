@@ -153,12 +153,16 @@ import Testing
         }
         try await page("visitor-old")
         try await server.send("POST", "/v1/identify", body: #"{"userId": "kept-user", "anonymousId": "v-k"}"#)
+        let access = try await submit(server, action: "access", namespace: "userId", value: "kept-user")
+        #expect(access["document"]?["profileId"] != .null)
         clock.advance(milliseconds: 5 * day)
         try await page("visitor-recent")
 
         clock.advance(milliseconds: 6 * day)
         var report = try await retention.run()
-        #expect(report == Retention.Report(events: 0, profiles: 1, accessDocuments: 0), "only visitor-old expired")
+        #expect(report == Retention.Report(events: 0, profiles: 1, accessDocuments: 1), "visitor-old and the document")
+        let expired = try await server.send("GET", "/v1/privacy/jobs/\(access["id"]?.stringValue ?? "")", auth: .admin)
+        #expect(expired.json["document"] == .null && expired.json["documentExpired"] == true)
         #expect(try await server.send("GET", "/v1/profiles/anonymousId/visitor-old", auth: .admin).status == 404)
         #expect(try await server.send("GET", "/v1/profiles/anonymousId/visitor-recent", auth: .admin).status == 200)
         #expect(try await server.send("GET", "/v1/profiles/userId/kept-user", auth: .admin).status == 200)

@@ -4,7 +4,8 @@ import TesseraCore
 import Unification
 
 /// The access document: everything Tessera holds about the person behind one identity, as one JSON
-/// document, read in one snapshot of the store.
+/// document. The stored rows are read in one snapshot of the store; the merged profile and the
+/// graph's links are read just before it.
 ///
 /// Members: `identities` (with first and last seen), `links` (the graph's links with provenance),
 /// `profile` (merged under the default policy, with computed attributes and current consent),
