@@ -51,11 +51,11 @@ extension ProfileEngine {
         }
         erasure.counts["links"] = links
         erasure.profiles = live.union(try redirects(to: live, in: connection))
-        erasure.identities += try evictedIdentities(from: erasure.profiles, in: connection)
         erasure.events = try timeline(of: live, in: connection)
         try deleteRows(of: erasure.profiles, counts: &erasure.counts, in: connection)
-        erasure.counts["identityLog"] = try eraseLogEntries(
-            naming: Set(erasure.identities), profiles: erasure.profiles, in: connection)
+        let log = try eraseLogEntries(naming: Set(erasure.identities), profiles: erasure.profiles, in: connection)
+        erasure.counts["identityLog"] = log.deleted
+        erasure.identities += log.evicted
         try rebuildGraph(in: connection)
         for profile in erasure.profiles {
             cache[profile] = nil
@@ -124,23 +124,6 @@ extension ProfileEngine {
         graph.reserve(counters)
     }
 
-    /// Identities evicted from the profiles (to keep them within their size limit) that no profile
-    /// took in since: they were the person's and are named nowhere but in the log.
-    ///
-    /// - Complexity: one pass over the identity log.
-    private func evictedIdentities(from profiles: Set<Int64>, in connection: SQLiteConnection) throws -> [Identity] {
-        let select = try connection.prepare("SELECT entry FROM identity_log", cached: false)
-        var evicted: Set<Identity> = []
-        while try select.step() {
-            guard case .evicted(let identity, let from) = try LogEntry(stored: select.blob(at: 0)).change,
-                profiles.contains(from.rawValue), graph.profile(of: identity) == nil
-            else { continue }
-            evicted.insert(identity)
-        }
-        select.reset()
-        return evicted.sorted()
-    }
-
     private func redirects(to live: Set<Int64>, in connection: SQLiteConnection) throws -> Set<Int64> {
         let select = try connection.prepare("SELECT profile_id FROM profile_redirects WHERE target = ?1")
         var merged: Set<Int64> = []
@@ -186,24 +169,46 @@ extension ProfileEngine {
 
     /// Deletes the log entries that name an erased identity, or start, merge or split off an erased
     /// profile; an entry that only names an erased profile as the one another left stays.
+    ///
+    /// Identities evicted from the profiles (to keep them within their size limit) that no profile
+    /// took in since were the person's too, and are named nowhere but in the log: their entries go as
+    /// well. They are found in the same pass, by keeping the entries of identities in no profile
+    /// (evicted ones are the only such) until the pass knows which of them were evicted from here.
+    ///
+    /// - Complexity: one pass over the identity log, decoding every entry.
+    /// - Returns: how many entries were deleted, and the evicted identities.
     private func eraseLogEntries(
         naming identities: Set<Identity>, profiles: Set<Int64>, in connection: SQLiteConnection
-    ) throws -> Int {
+    ) throws -> (deleted: Int, evicted: [Identity]) {
         let select = try connection.prepare("SELECT sequence, entry FROM identity_log", cached: false)
         var doomed: [Int64] = []
+        var unplaced: [Identity: [Int64]] = [:]
+        var evicted: Set<Identity> = []
         while try select.step() {
+            let sequence = select.int64(at: 0)
             let entry = try LogEntry(stored: select.blob(at: 1))
-            if entry.identities.contains(where: identities.contains) || Self.concerns(entry, profiles) {
-                doomed.append(select.int64(at: 0))
+            let named = entry.identities
+            if named.contains(where: identities.contains) || Self.concerns(entry, profiles) {
+                doomed.append(sequence)
+                continue
+            }
+            if case .evicted(let identity, let from) = entry.change, profiles.contains(from.rawValue) {
+                evicted.insert(identity)
+            }
+            for identity in named where graph.profile(of: identity) == nil {
+                unplaced[identity, default: []].append(sequence)
             }
         }
         select.reset()
+        for identity in evicted {
+            doomed += unplaced[identity] ?? []
+        }
         let delete = try connection.prepare("DELETE FROM identity_log WHERE sequence = ?1")
-        for sequence in doomed {
+        for sequence in Set(doomed) {
             try delete.bind(sequence, at: 1)
             try delete.run()
         }
-        return doomed.count
+        return (Set(doomed).count, evicted.sorted())
     }
 
     private static func concerns(_ entry: LogEntry, _ profiles: Set<Int64>) -> Bool {
