@@ -127,6 +127,8 @@ echo "audiences-duckdb: $(cat "$RESULTS/audiences-duckdb.json")"
 rm -rf "$audience_data"
 "$BENCH_BINARY" streaming "${BENCH_STREAMING_EVENTS:-50000}" 1000 >"$RESULTS/streaming.json"
 echo "streaming: $(cat "$RESULTS/streaming.json")"
+"$BENCH_BINARY" erasure "${BENCH_ERASURE_PROFILES:-100000}" >"$RESULTS/erasure.json"
+echo "erasure: $(cat "$RESULTS/erasure.json")"
 
 ${PYTHON:-python3} - "$RESULTS" <<'PY'
 import json, sys, os

@@ -172,43 +172,44 @@ extension ProfileEngine {
     ///
     /// Identities evicted from the profiles (to keep them within their size limit) that no profile
     /// took in since were the person's too, and are named nowhere but in the log: their entries go as
-    /// well. They are found in the same pass, by keeping the entries of identities in no profile
-    /// (evicted ones are the only such) until the pass knows which of them were evicted from here.
+    /// well, found by a second pass over the log, needed only when there are such identities (rare).
     ///
-    /// - Complexity: one pass over the identity log, decoding every entry.
+    /// - Complexity: one pass over the identity log, decoding every entry; two with evictions.
     /// - Returns: how many entries were deleted, and the evicted identities.
     private func eraseLogEntries(
         naming identities: Set<Identity>, profiles: Set<Int64>, in connection: SQLiteConnection
     ) throws -> (deleted: Int, evicted: [Identity]) {
-        let select = try connection.prepare("SELECT sequence, entry FROM identity_log", cached: false)
-        var doomed: [Int64] = []
-        var unplaced: [Identity: [Int64]] = [:]
         var evicted: Set<Identity> = []
-        while try select.step() {
-            let sequence = select.int64(at: 0)
-            let entry = try LogEntry(stored: select.blob(at: 1))
-            let named = entry.identities
-            if named.contains(where: identities.contains) || Self.concerns(entry, profiles) {
-                doomed.append(sequence)
-                continue
+        var doomed = try logEntries { entry in
+            if entry.identities.contains(where: identities.contains) || Self.concerns(entry, profiles) {
+                return true
             }
-            if case .evicted(let identity, let from) = entry.change, profiles.contains(from.rawValue) {
+            if case .evicted(let identity, let from) = entry.change, profiles.contains(from.rawValue),
+                graph.profile(of: identity) == nil
+            {
                 evicted.insert(identity)
             }
-            for identity in named where graph.profile(of: identity) == nil {
-                unplaced[identity, default: []].append(sequence)
-            }
+            return false
         }
-        select.reset()
-        for identity in evicted {
-            doomed += unplaced[identity] ?? []
+        if !evicted.isEmpty {
+            doomed.formUnion(try logEntries { $0.identities.contains(where: evicted.contains) })
         }
         let delete = try connection.prepare("DELETE FROM identity_log WHERE sequence = ?1")
-        for sequence in Set(doomed) {
+        for sequence in doomed {
             try delete.bind(sequence, at: 1)
             try delete.run()
         }
-        return (Set(doomed).count, evicted.sorted())
+        return (doomed.count, evicted.sorted())
+
+        func logEntries(where doomed: (LogEntry) -> Bool) throws -> Set<Int64> {
+            let select = try connection.prepare("SELECT sequence, entry FROM identity_log", cached: false)
+            defer { select.reset() }
+            var sequences: Set<Int64> = []
+            while try select.step() {
+                if doomed(try LogEntry(stored: select.blob(at: 1))) { sequences.insert(select.int64(at: 0)) }
+            }
+            return sequences
+        }
     }
 
     private static func concerns(_ entry: LogEntry, _ profiles: Set<Int64>) -> Bool {

@@ -26,6 +26,13 @@ struct TesseraBench {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 exit(1)
             }
+        case "erasure":
+            do {
+                print(JSONValue.object(try ErasureBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                exit(1)
+            }
         case "identity":
             print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
@@ -35,6 +42,7 @@ struct TesseraBench {
                        tessera-bench streaming [EVENTS] [AUDIENCES]
                        tessera-bench audiences [PROFILES] [EXPORT-DIR]
                        tessera-bench load-profiles PORT WRITE-KEY COUNT
+                       tessera-bench erasure [PROFILES]
 
                 """
             FileHandle.standardError.write(Data(usage.utf8))
