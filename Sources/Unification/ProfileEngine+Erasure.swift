@@ -37,9 +37,15 @@ extension ProfileEngine {
     /// and computed attributes, timeline rows, consent and its history, merge redirects, and the
     /// writer's cached state. The events themselves are left to the caller (see ``ProfileErasure``).
     ///
-    /// - Complexity: O(identity log) to find and drop the entries, and a rebuild of the graph from
-    ///   the rest (as at start-up); erase many profiles in one call rather than one call each.
-    public func erase(_ profiles: Set<Int64>, in connection: SQLiteConnection) throws -> ProfileErasure {
+    /// With a `plan` made by ``prepareErasure(of:store:)`` that still holds, the writer only checks
+    /// and replays the log entries written since the plan's snapshot; otherwise it does all the work.
+    ///
+    /// - Complexity: with a plan that holds, O(entries since the plan) plus the rows deleted;
+    ///   without, O(identity log) to find and drop the entries and a rebuild of the graph from the
+    ///   rest (as at start-up). Erase many profiles in one call rather than one call each.
+    public func erase(
+        _ profiles: Set<Int64>, plan: ErasurePlan? = nil, in connection: SQLiteConnection
+    ) throws -> ProfileErasure {
         try begin(in: connection)
         var erasure = ProfileErasure()
         let live = Set(profiles.filter { graph.exists(ProfileID(rawValue: $0)) })
@@ -53,15 +59,109 @@ extension ProfileEngine {
         erasure.profiles = live.union(try redirects(to: live, in: connection))
         erasure.events = try timeline(of: live, in: connection)
         try deleteRows(of: erasure.profiles, counts: &erasure.counts, in: connection)
-        let log = try eraseLogEntries(naming: Set(erasure.identities), profiles: erasure.profiles, in: connection)
-        erasure.counts["identityLog"] = log.deleted
-        erasure.identities += log.evicted
-        try rebuildGraph(in: connection)
+        let identities = Set(erasure.identities)
+        if let plan,
+            let tail = try tail(of: plan, live: live, identities: identities, erased: erasure.profiles, in: connection)
+        {
+            try deleteLogEntries(plan.doomed, in: connection)
+            erasure.counts["identityLog"] = plan.doomed.count
+            erasure.identities += plan.evicted.sorted()
+            let counters = try saveCounters(in: connection)
+            plan.graph.replay(tail)
+            plan.graph.reserve(counters)
+            graph = plan.graph
+        } else {
+            let log = try doomedEntries(naming: identities, profiles: erasure.profiles, in: connection) {
+                self.graph.profile(of: $0) == nil
+            }
+            try deleteLogEntries(log.doomed, in: connection)
+            erasure.counts["identityLog"] = log.doomed.count
+            erasure.identities += log.evicted.sorted()
+            try rebuildGraph(in: connection)
+        }
         for profile in erasure.profiles {
             cache[profile] = nil
             collectAnswers[profile] = nil
         }
         return erasure
+    }
+
+    /// Does the long part of erasing `profiles` on a read snapshot, outside the writer: finds the log
+    /// entries to delete and replays the rest into a new graph. Call from any thread but the
+    /// writer's; it reads the store only.
+    ///
+    /// - Returns: the plan, or `nil` when none of the profiles exists in the snapshot.
+    /// - Complexity: O(identity log): the same work as an erasure without a plan, which the writer
+    ///   then skips.
+    public func prepareErasure(of profiles: Set<Int64>, store: Store) throws -> ErasurePlan? {
+        try store.read { connection in
+            let select = try connection.prepare("SELECT namespace, value FROM identities WHERE profile_id = ?1")
+            var live: Set<Int64> = []
+            var identities: Set<Identity> = []
+            for profile in profiles {
+                try select.bind(profile, at: 1)
+                let found = try select.query { Identity(namespace: $0.string(at: 0), value: $0.string(at: 1)) }
+                guard !found.isEmpty else { continue }
+                live.insert(profile)
+                identities.formUnion(found)
+            }
+            guard !live.isEmpty else { return nil }
+            let erased = live.union(try redirects(to: live, in: connection))
+            let last = try connection.prepare("SELECT max(sequence) FROM identity_log", cached: false)
+            let through = try last.queryFirst { $0.optionalInt64(at: 0) }.flatMap { $0 } ?? 0
+            let placed = try connection.prepare("SELECT 1 FROM identities WHERE namespace = ?1 AND value = ?2")
+            let log = try doomedEntries(naming: identities, profiles: erased, through: through, in: connection) {
+                try? placed.bind($0.namespace, at: 1)
+                try? placed.bind($0.value, at: 2)
+                return (try? placed.queryFirst { _ in true }) == nil
+            }
+            let rebuilt = IdentityGraph(rules: configuration.rules, retainsLog: false)
+            let entries = try connection.prepare(
+                "SELECT sequence, entry FROM identity_log WHERE sequence <= ?1 ORDER BY sequence", cached: false)
+            try entries.bind(through, at: 1)
+            var batch: [LogEntry] = []
+            while try entries.step() {
+                guard !log.doomed.contains(entries.int64(at: 0)) else { continue }
+                batch.append(try LogEntry(stored: entries.blob(at: 1)))
+                if batch.count == 10_000 {
+                    rebuilt.replay(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            entries.reset()
+            rebuilt.replay(batch)
+            return ErasurePlan(
+                profiles: live, erased: erased, identities: identities, evicted: log.evicted, doomed: log.doomed,
+                through: through, graph: rebuilt)
+        }
+    }
+
+    /// The log entries written after the plan's snapshot, when the plan still holds: the same live
+    /// profiles with the same identities, evicted identities still in no profile, and none of the
+    /// later entries concerning the erasure. `nil` otherwise.
+    private func tail(
+        of plan: ErasurePlan, live: Set<Int64>, identities: Set<Identity>, erased: Set<Int64>,
+        in connection: SQLiteConnection
+    ) throws -> [LogEntry]? {
+        guard plan.profiles == live, plan.erased == erased, plan.identities == identities,
+            plan.evicted.allSatisfy({ graph.profile(of: $0) == nil })
+        else { return nil }
+        let select = try connection.prepare(
+            "SELECT entry FROM identity_log WHERE sequence > ?1 ORDER BY sequence", cached: false)
+        try select.bind(plan.through, at: 1)
+        defer { select.reset() }
+        var tail: [LogEntry] = []
+        while try select.step() {
+            let entry = try LogEntry(stored: select.blob(at: 0))
+            let named = entry.identities
+            if named.contains(where: identities.contains) || named.contains(where: plan.evicted.contains)
+                || Self.concerns(entry, erased)
+            {
+                return nil
+            }
+            tail.append(entry)
+        }
+        return tail
     }
 
     /// Live profiles whose identities are all in `namespaces` and none seen since `cutoff`, at most
@@ -81,6 +181,24 @@ extension ProfileEngine {
         try select.bind(JSONValue.array(namespaces.sorted().map(JSONValue.string)).serialized, at: 2)
         try select.bind(limit, at: 3)
         return try select.query { $0.int64(at: 0) }
+    }
+
+    /// Whether a profile still holds only identities of `namespaces`, none seen since `cutoff`.
+    ///
+    /// - Complexity: a range of the `identities_by_profile` index.
+    public static func isAnonymous(
+        _ profile: Int64, notSeenSince cutoff: Timestamp, namespaces: Set<String>, in connection: SQLiteConnection
+    ) throws -> Bool {
+        let select = try connection.prepare(
+            """
+            SELECT count(*), max(last_seen), sum(namespace NOT IN (SELECT value FROM json_each(?2)))
+            FROM identities WHERE profile_id = ?1
+            """)
+        try select.bind(profile, at: 1)
+        try select.bind(JSONValue.array(namespaces.sorted().map(JSONValue.string)).serialized, at: 2)
+        return try select.queryFirst { row in
+            row.int64(at: 0) > 0 && row.int64(at: 1) < cutoff.milliseconds && row.int64(at: 2) == 0
+        } ?? false
     }
 
     /// Deletes timeline rows of events up to sequence `last`, whose events retention deleted.
@@ -167,25 +285,25 @@ extension ProfileEngine {
         }
     }
 
-    /// Deletes the log entries that name an erased identity, or start, merge or split off an erased
-    /// profile; an entry that only names an erased profile as the one another left stays.
+    /// The log entries (up to `through`) that name an erased identity, or start, merge or split off
+    /// an erased profile; an entry that only names an erased profile as the one another left stays.
     ///
     /// Identities evicted from the profiles (to keep them within their size limit) that no profile
-    /// took in since were the person's too, and are named nowhere but in the log: their entries go as
-    /// well, found by a second pass over the log, needed only when there are such identities (rare).
+    /// took in since (`isUnplaced`) were the person's too, and are named nowhere but in the log:
+    /// their entries go as well, found by a second pass, needed only when there are such (rare).
     ///
     /// - Complexity: one pass over the identity log, decoding every entry; two with evictions.
-    /// - Returns: how many entries were deleted, and the evicted identities.
-    private func eraseLogEntries(
-        naming identities: Set<Identity>, profiles: Set<Int64>, in connection: SQLiteConnection
-    ) throws -> (deleted: Int, evicted: [Identity]) {
+    private func doomedEntries(
+        naming identities: Set<Identity>, profiles: Set<Int64>, through: Int64 = .max,
+        in connection: SQLiteConnection, isUnplaced: (Identity) -> Bool
+    ) throws -> (doomed: Set<Int64>, evicted: Set<Identity>) {
         var evicted: Set<Identity> = []
         var doomed = try logEntries { entry in
             if entry.identities.contains(where: identities.contains) || Self.concerns(entry, profiles) {
                 return true
             }
             if case .evicted(let identity, let from) = entry.change, profiles.contains(from.rawValue),
-                graph.profile(of: identity) == nil
+                isUnplaced(identity)
             {
                 evicted.insert(identity)
             }
@@ -194,21 +312,26 @@ extension ProfileEngine {
         if !evicted.isEmpty {
             doomed.formUnion(try logEntries { $0.identities.contains(where: evicted.contains) })
         }
-        let delete = try connection.prepare("DELETE FROM identity_log WHERE sequence = ?1")
-        for sequence in doomed {
-            try delete.bind(sequence, at: 1)
-            try delete.run()
-        }
-        return (doomed.count, evicted.sorted())
+        return (doomed, evicted)
 
         func logEntries(where doomed: (LogEntry) -> Bool) throws -> Set<Int64> {
-            let select = try connection.prepare("SELECT sequence, entry FROM identity_log", cached: false)
+            let select = try connection.prepare(
+                "SELECT sequence, entry FROM identity_log WHERE sequence <= ?1", cached: false)
+            try select.bind(through, at: 1)
             defer { select.reset() }
             var sequences: Set<Int64> = []
             while try select.step() {
                 if doomed(try LogEntry(stored: select.blob(at: 1))) { sequences.insert(select.int64(at: 0)) }
             }
             return sequences
+        }
+    }
+
+    private func deleteLogEntries(_ sequences: Set<Int64>, in connection: SQLiteConnection) throws {
+        let delete = try connection.prepare("DELETE FROM identity_log WHERE sequence = ?1")
+        for sequence in sequences {
+            try delete.bind(sequence, at: 1)
+            try delete.run()
         }
     }
 
@@ -221,8 +344,8 @@ extension ProfileEngine {
         }
     }
 
-    /// Rebuilds the graph from the log left, keeping the counters the old graph had reached.
-    private func rebuildGraph(in connection: SQLiteConnection) throws {
+    /// Saves, and returns, the counters the current graph has reached or an earlier erasure saved.
+    private func saveCounters(in connection: SQLiteConnection) throws -> IdentityGraph.Counters {
         var counters = graph.counters
         let stored = try connection.prepare(
             "SELECT next_profile, last_entry, last_observation FROM identity_counters WHERE id = 1")
@@ -240,7 +363,12 @@ extension ProfileEngine {
         try save.bind(counters.lastEntry, at: 2)
         try save.bind(counters.lastObservation, at: 3)
         try save.run()
+        return counters
+    }
 
+    /// Rebuilds the graph from the log left, keeping the counters the old graph had reached.
+    private func rebuildGraph(in connection: SQLiteConnection) throws {
+        let counters = try saveCounters(in: connection)
         let rebuilt = IdentityGraph(rules: configuration.rules, retainsLog: false)
         let select = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
         var entries: [LogEntry] = []
@@ -254,5 +382,40 @@ extension ProfileEngine {
         rebuilt.replay(entries)
         rebuilt.reserve(counters)
         graph = rebuilt
+    }
+}
+
+/// An erasure prepared outside the writer (``ProfileEngine/prepareErasure(of:store:)``): the log
+/// entries to delete, and the graph replayed from the rest of the log as a read snapshot held it.
+///
+/// `@unchecked Sendable`: the graph is built by the thread that prepares the plan, which then hands
+/// the plan over and never touches it again; the writer alone uses it after that, once.
+public final class ErasurePlan: @unchecked Sendable {
+    /// The live profiles, as the snapshot held them.
+    let profiles: Set<Int64>
+    /// Those and the profiles merged into them.
+    let erased: Set<Int64>
+    /// The live profiles' identities.
+    let identities: Set<Identity>
+    /// Identities evicted from them that belong to no profile.
+    let evicted: Set<Identity>
+    /// The log entries to delete.
+    let doomed: Set<Int64>
+    /// The last log entry the snapshot held.
+    let through: Int64
+    /// The graph replayed from the entries up to `through`, without `doomed`.
+    let graph: IdentityGraph
+
+    init(
+        profiles: Set<Int64>, erased: Set<Int64>, identities: Set<Identity>, evicted: Set<Identity>,
+        doomed: Set<Int64>, through: Int64, graph: IdentityGraph
+    ) {
+        self.profiles = profiles
+        self.erased = erased
+        self.identities = identities
+        self.evicted = evicted
+        self.doomed = doomed
+        self.through = through
+        self.graph = graph
     }
 }

@@ -53,6 +53,48 @@ import Unification
         #expect(!unknown.joined && unknown.reasons.contains(.unknownIdentity(Identity("userId:u-a"))))
     }
 
+    @Test("a plan made outside the writer is used when it still holds, and redone when it does not")
+    func plans() async throws {
+        let harness = try await EngineHarness()
+        defer { harness.finish() }
+        try await harness.commit([
+            .identify("a-1", minute: 0, userID: "u-a", anonymousID: "anon-a"),
+            .identify("b-1", minute: 1, userID: "u-b", anonymousID: "anon-b"),
+        ])
+        let a = try #require(try harness.profileID(of: "userId:u-a"))
+        let b = try #require(try harness.profileID(of: "userId:u-b"))
+        let engine = harness.engine
+        let plan = try #require(try engine.prepareErasure(of: [a.rawValue, b.rawValue], store: harness.store))
+        // Logged after the plan's snapshot, about somebody else: the plan still holds.
+        try await harness.commit([.identify("c-1", minute: 2, userID: "u-c", anonymousID: "anon-c")])
+        let erasure = try await harness.store.transaction { connection in
+            try engine.erase([a.rawValue], plan: nil, in: connection)
+        }
+        #expect(erasure.identities.count == 2)
+        // The plan was made for a and b; a is gone, so it no longer holds and b is erased in full.
+        try await harness.commit([.identify("b-2", minute: 3, userID: "u-b", traits: ["email": "b@example.com"])])
+        let second = try await harness.store.transaction { connection in
+            try engine.erase([b.rawValue], plan: plan, in: connection)
+        }
+        #expect(Set(second.identities.map(\.description)) == ["userId:u-b", "anonymousId:anon-b", "email:b@example.com"])
+        #expect(try harness.profileID(of: "email:b@example.com") == nil)
+        #expect(try harness.profileID(of: "userId:u-c") != nil)
+
+        let c = try #require(try harness.profileID(of: "userId:u-c"))
+        let fresh = try #require(try engine.prepareErasure(of: [c.rawValue], store: harness.store))
+        try await harness.commit([.identify("d-1", minute: 4, userID: "u-d")])
+        let third = try await harness.store.transaction { connection in
+            try engine.erase([c.rawValue], plan: fresh, in: connection)
+        }
+        #expect(third.identities.count == 2 && (third.counts["identityLog"] ?? 0) >= 2)
+        #expect(try harness.profileID(of: "userId:u-c") == nil)
+        let d = try #require(try harness.profileID(of: "userId:u-d"))
+        try await harness.commit([.identify("d-2", minute: 5, userID: "u-d", anonymousID: "anon-d")])
+        #expect(try harness.profileID(of: "anonymousId:anon-d") == d, "the graph replayed what was logged after the plan")
+        let explanation = try await harness.explain("userId:u-d", "anonymousId:anon-d")
+        #expect(explanation.joined && explanation.profile == d)
+    }
+
     @Test("identities evicted from the profile earlier are erased with it")
     func evictedIdentities() async throws {
         let harness = try await EngineHarness(maxIdentities: 2)

@@ -36,16 +36,17 @@ struct PrivacyCascade: Sendable {
     ///
     /// - Parameters:
     ///   - profiles: The live profiles to erase.
+    ///   - plan: The engine's part prepared outside the writer, if any (see `ProfileEngine.prepareErasure`).
     ///   - person: For a privacy delete: the identities asked about (besides the profiles' own) to
     ///     search dead letters for and to suppress from now on, and the job that asked. `nil` for
     ///     retention, which suppresses nothing (an expired visitor may come back).
     func erase(
-        _ profiles: Set<Int64>, person: (identities: [Identity], rawValues: [String], job: String)?,
+        _ profiles: Set<Int64>, plan: ErasurePlan?, person: (identities: [Identity], rawValues: [String], job: String)?,
         at time: Timestamp, in connection: SQLiteConnection
     ) throws -> Outcome {
         var outcome = Outcome()
         outcome.counts = Dictionary(uniqueKeysWithValues: Self.stores.map { ($0, 0) })
-        let erasure = try engine.erase(profiles, in: connection)
+        let erasure = try engine.erase(profiles, plan: plan, in: connection)
         outcome.erasure = erasure
         outcome.counts.merge(erasure.counts) { $0 + $1 }
         if let audiences {

@@ -204,13 +204,15 @@ final class PrivacyService: Sendable {
             return try await finish(job)
         }
         guard let identity = job.identity else { throw ServerError("the job no longer holds its identity") }
+        let plan = try await prepareErasure(
+            of: try reader.profileID(namespace: identity.namespace, value: identity.value).map { [$0.rawValue] } ?? [])
         let (cascade, clock, key) = (self.cascade, self.clock, self.key)
         let (erased, erasing) = try await store.transaction { connection -> (Set<Int64>, PrivacyJob) in
             var job = running
             let profiles = cascade.engine.profile(of: identity).map { Set([$0]) } ?? []
             let outcome = try cascade.erase(
-                profiles, person: ([identity], job.rawValue.map { [$0] } ?? [], job.id), at: clock.now(),
-                in: connection)
+                profiles, plan: plan, person: ([identity], job.rawValue.map { [$0] } ?? [], job.id),
+                at: clock.now(), in: connection)
             let receipt = Receipt(
                 jobID: job.id, regulation: job.regulation.rawValue, identityHash: job.identityHash,
                 startedAt: job.startedAt ?? clock.now(), finishedAt: clock.now(), counts: outcome.counts)
@@ -238,10 +240,22 @@ final class PrivacyService: Sendable {
     /// wait for readers.
     func emptyWAL() async throws {
         let (store, vacuum) = (self.store, configuration.vacuumAfterDelete)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try store.checkpointAndTruncate(vacuum: vacuum) })
-            }
+        try await Self.offThePool { try store.checkpointAndTruncate(vacuum: vacuum) }
+    }
+
+    /// Finds what erasing `profiles` deletes from the identity log and rebuilds the graph without
+    /// it, on a read snapshot and a thread of its own, so that the writer only has to check and
+    /// replay what was logged since.
+    func prepareErasure(of profiles: Set<Int64>) async throws -> ErasurePlan? {
+        guard !profiles.isEmpty else { return nil }
+        let (engine, store) = (self.engine, self.store)
+        return try await Self.offThePool { try engine.prepareErasure(of: profiles, store: store) }
+    }
+
+    /// Runs blocking or long work on a Dispatch thread, never on the cooperative pool.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
     }
 }

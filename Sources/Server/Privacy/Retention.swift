@@ -109,19 +109,27 @@ final class Retention: Sendable {
     private func eraseAnonymousProfiles(notSeenSince cutoff: Timestamp, at now: Timestamp) async throws -> Int {
         let (store, cascade) = (service.store, service.cascade)
         let namespaces = service.configuration.anonymousNamespaces
-        let chunk = max(1, service.configuration.retentionChunk / 100)
+        let chunk = max(1, service.configuration.retentionChunk / 10)
         var total = 0
         while !Task.isCancelled {
-            let (found, erased) = try await store.transaction { connection -> (Int, Set<Int64>) in
-                let profiles = try ProfileEngine.anonymousProfiles(
+            let candidates = try store.read { connection in
+                try ProfileEngine.anonymousProfiles(
                     notSeenSince: cutoff, namespaces: namespaces, limit: chunk, in: connection)
+            }
+            guard !candidates.isEmpty else { break }
+            let plan = try await service.prepareErasure(of: Set(candidates))
+            let (found, erased) = try await store.transaction { connection -> (Int, Set<Int64>) in
+                // Checked again in the writer: a visitor may have come back, or identified, since.
+                let profiles = try candidates.filter {
+                    try ProfileEngine.isAnonymous($0, notSeenSince: cutoff, namespaces: namespaces, in: connection)
+                }
                 guard !profiles.isEmpty else { return (0, []) }
-                let outcome = try cascade.erase(Set(profiles), person: nil, at: now, in: connection)
+                let outcome = try cascade.erase(Set(profiles), plan: plan, person: nil, at: now, in: connection)
                 return (profiles.count, outcome.erasure.profiles)
             }
             service.reader.forget(erased)
             total += found
-            if found < chunk { break }
+            if candidates.count < chunk || found == 0 { break }
         }
         return total
     }
