@@ -76,7 +76,8 @@ import Unification
         let second = try await harness.store.transaction { connection in
             try engine.erase([b.rawValue], plan: plan, in: connection)
         }
-        #expect(Set(second.identities.map(\.description)) == ["userId:u-b", "anonymousId:anon-b", "email:b@example.com"])
+        let erased = Set(second.identities.map(\.description))
+        #expect(erased == ["userId:u-b", "anonymousId:anon-b", "email:b@example.com"])
         #expect(try harness.profileID(of: "email:b@example.com") == nil)
         #expect(try harness.profileID(of: "userId:u-c") != nil)
 
@@ -90,7 +91,8 @@ import Unification
         #expect(try harness.profileID(of: "userId:u-c") == nil)
         let d = try #require(try harness.profileID(of: "userId:u-d"))
         try await harness.commit([.identify("d-2", minute: 5, userID: "u-d", anonymousID: "anon-d")])
-        #expect(try harness.profileID(of: "anonymousId:anon-d") == d, "the graph replayed what was logged after the plan")
+        #expect(
+            try harness.profileID(of: "anonymousId:anon-d") == d, "the graph replayed what was logged after the plan")
         let explanation = try await harness.explain("userId:u-d", "anonymousId:anon-d")
         #expect(explanation.joined && explanation.profile == d)
     }
