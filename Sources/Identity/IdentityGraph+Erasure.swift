@@ -27,6 +27,13 @@ extension IdentityGraph {
             nextProfile: core.nextProfile, lastEntry: core.entrySequence, lastObservation: core.observationCount)
     }
 
+    /// Whether the graph has ever seen `identity` (and still holds it: erasure takes identities out).
+    ///
+    /// - Complexity: one hash probe.
+    public func contains(_ identity: Identity) -> Bool {
+        core.index.node(of: identity) != nil
+    }
+
     /// Makes sure no profile id, entry number or operation number up to `counters` is handed out again.
     public func reserve(_ counters: Counters) {
         core.nextProfile = max(core.nextProfile, counters.nextProfile)

@@ -176,7 +176,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         guard let document = try? parser.parse(record.body) else { return }
         let extraction = IdentityExtractor.extract(kind: record.kind, record: document.root, rules: configuration.rules)
         let identities = normalizer.normalise(extraction).identities
-        if let suppressions, suppressions.suppresses(identities) {
+        // Only identities the graph does not hold can be suppressed: erasure took those out of it.
+        if let suppressions, suppressions.suppresses(identities.filter { !graph.contains($0) }) {
             return try dropSuppressed(reference.sequence, in: connection)
         }
         let provenance = Provenance(

@@ -63,6 +63,10 @@ public final class SuppressionList: @unchecked Sendable {
 
     /// Whether any of `identities` is suppressed. Writer thread only.
     ///
+    /// The profile engine passes only identities its graph does not hold (new ones): an erased
+    /// identity left the graph, and records carrying it never enter it again, so identities the
+    /// graph holds need no check.
+    ///
     /// - Complexity: one HMAC per identity, skipped entirely while the list is empty.
     public func suppresses(_ identities: [Identity]) -> Bool {
         guard !hashes.isEmpty else { return false }
