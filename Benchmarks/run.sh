@@ -128,6 +128,8 @@ echo "audiences-duckdb: $(cat "$RESULTS/audiences-duckdb.json")"
 rm -rf "$audience_data"
 "$BENCH_BINARY" streaming "${BENCH_STREAMING_EVENTS:-50000}" 1000 >"$RESULTS/streaming.json"
 echo "streaming: $(cat "$RESULTS/streaming.json")"
+"$BENCH_BINARY" erasure "${BENCH_ERASURE_PROFILES:-100000}" >"$RESULTS/erasure.json"
+echo "erasure: $(cat "$RESULTS/erasure.json")"
 
 # Activation: real-time triggers at BENCH_TRIGGER_RATE per second for BENCH_TRIGGER_SECONDS through
 # the release server to a local webhook receiver (acknowledgement → arrival), the receiver's own

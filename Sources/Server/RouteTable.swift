@@ -7,13 +7,15 @@ enum RouteTable {
     static func routes(
         collection: CollectionService, admin: AdminRoutes, profiles: ProfileRoutes, audiences: AudienceRoutes?,
         destinations: DestinationRoutes?, tokens: TokenRoutes, operations: OperationsRoutes,
-        governance: (policies: PolicyRoutes, consent: ConsentRoutes)? = nil
+        governance: (policies: PolicyRoutes, consent: ConsentRoutes)? = nil,
+        privacy: PrivacyRoutes? = nil
     ) -> [Route] {
         collectionRoutes(collection) + adminRoutes(admin) + profileRoutes(profiles)
             + (audiences.map(audienceRoutes) ?? []) + (destinations.map(destinationRoutes) ?? [])
             + (destinations.map { triggerRoutes($0.triggers) } ?? [])
             + tokenRoutes(tokens) + operationsRoutes(operations)
             + (governance.map { governanceRoutes(policies: $0.policies, consent: $0.consent) } ?? [])
+            + (privacy.map(privacyRoutes) ?? [])
     }
 
     /// Consent by API, data-usage labels and policies.
@@ -73,6 +75,30 @@ enum RouteTable {
                 "PUT", "/v1/labels", .privacyWrite,
                 "Set the labels of fields and sources, and define custom labels",
                 ok: (200, "`labels`, `fields` and `sources` after the change."), policies.setLabels),
+        ]
+    }
+
+    private static func privacyRoutes(_ routes: PrivacyRoutes) -> [Route] {
+        let invalid = (status: 400, description: "An invalid request, naming the field.", schema: ref("Error"))
+        let notFound = (status: 404, description: "No privacy job has that id.", schema: ref("Error"))
+        return [
+            Route(
+                method: "POST", path: "/v1/privacy/jobs", access: .scope(.privacyWrite),
+                summary: "Ask for everything held about a person (access) or erase them (delete)",
+                documentation: RouteDocumentation(
+                    description: "The job runs in the background; the answer waits briefly for it to finish.",
+                    tag: "privacy", requestBody: privacyRequestSchema,
+                    responses: [
+                        (200, "The finished job, with its document or signed receipt.", nil),
+                        (202, "The job, queued or running.", nil), invalid, unauthorized,
+                    ]),
+                handler: routes.create),
+            Route(
+                method: "GET", path: "/v1/privacy/jobs/{id}", access: .scope(.privacyWrite),
+                summary: "A privacy job's state, and its access document or delete receipt",
+                documentation: RouteDocumentation(
+                    tag: "privacy", responses: [(200, "The job.", nil), unauthorized, notFound]),
+                handler: routes.show),
         ]
     }
 

@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var unifiesProfiles = true
     /// Data-usage labels, marketing actions and policies (`governance` in the configuration file).
     public var governance = GovernanceCatalog.standard
+    /// Privacy jobs and retention periods.
+    public var privacy = PrivacyConfiguration()
 
     public init() {}
 }

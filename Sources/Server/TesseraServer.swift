@@ -28,6 +28,8 @@ public final class TesseraServer: Sendable {
     public let audiences: AudienceEngine?
     /// Sends deliveries from the outbox to destinations; `nil` when profiles are not unified.
     private let delivery: DeliveryEngine?
+    /// Runs privacy jobs and enforces retention; `nil` when profiles are not unified.
+    let privacy: (service: PrivacyService, retention: Retention)?
     /// Makes members leave when their windows end; runs between `start()` and `stop()`.
     private let scheduler = Mutex<Task<Void, Never>?>(nil)
     /// The activation routes, whose scheduled full syncs run every few seconds while serving.
@@ -54,6 +56,9 @@ public final class TesseraServer: Sendable {
                 metrics.commitRecords.observe(Double(statistics.records))
                 afterCommit.run()
             })
+        let privacyKey = try PrivacyKey.load(
+            path: configuration.privacy.keyFile ?? configuration.dataDirectory + "/privacy-key")
+        engine.suppressions = PrivacyService.suppressions(key: privacyKey, registry: registry)
         let audiences =
             configuration.unifiesProfiles
             ? AudienceEngine(
@@ -122,6 +127,13 @@ public final class TesseraServer: Sendable {
         let reader = ProfileReader(store: store, engine: engine)
         let mask = Mask(labels: LabelledPersonalData(governance: governance))
         let profiles = ProfileRoutes(store: store, engine: engine, reader: reader, audit: audit, mask: mask)
+        let privacyService =
+            configuration.unifiesProfiles
+            ? try await PrivacyService(
+                store: store, engine: engine, audiences: audiences, reader: reader, key: privacyKey,
+                configuration: configuration.privacy, clock: clock, logger: logger.child(label: "privacy"),
+                registry: registry) : nil
+        privacy = privacyService.map { ($0, Retention(service: $0, registry: registry)) }
         let router = Router(
             routes: RouteTable.routes(
                 collection: collection, admin: admin, profiles: profiles,
@@ -135,7 +147,8 @@ public final class TesseraServer: Sendable {
                             governance: governance, store: store, check: policyCheck, destinations: destinationStore),
                         consent: ConsentRoutes(
                             store: store, engine: engine, reader: reader, audit: audit, clock: clock, mask: mask)
-                    )))
+                    ),
+                privacy: privacyService.map { PrivacyRoutes(service: $0, audit: audit) }))
         operations.publish(openAPI: OpenAPIDocument.make(routes: router.routes, version: TesseraVersion.current))
 
         var httpConfiguration = HTTPServer.Configuration()
@@ -159,6 +172,8 @@ public final class TesseraServer: Sendable {
         if let activations {
             syncLoop.withLock { $0 = Task.detached { await Self.runSyncs(activations) } }
         }
+        privacy?.service.start()
+        privacy?.retention.start()
         operations.readiness = .ready
         logger.info(
             "server started",
@@ -193,6 +208,8 @@ public final class TesseraServer: Sendable {
             task?.cancel()
             task = nil
         }
+        privacy?.service.stop()
+        privacy?.retention.stop()
         // Not awaited: stop() is synchronous. A delivery still in flight when the store closes is
         // taken back at the next start and sent once more (receivers dedupe by idempotency key).
         if let delivery { Task { await delivery.stop() } }

@@ -45,6 +45,10 @@ public final class Store: Sendable {
         public var busyTimeout: Duration = .seconds(5)
         /// WAL size, in pages, at which the writer copies it back into the database file.
         public var walAutocheckpointPages: Int = 4_000
+        /// Whether the write connection overwrites what it deletes (`PRAGMA secure_delete`), so that an
+        /// erased record leaves no bytes behind in free space. Costs a little I/O on deletes and
+        /// rewrites; privacy deletes rely on it.
+        public var secureDelete = true
         /// The write connection's page cache, in KiB.
         public var writerCacheKiB: Int = 65_536
         /// How much of the database file each connection maps into memory, in bytes (SQLite clamps it
@@ -211,6 +215,7 @@ public final class Store: Sendable {
             PRAGMA journal_size_limit = \(64 * 1024 * 1024);
             PRAGMA cache_size = -\(max(0, configuration.writerCacheKiB));
             PRAGMA mmap_size = \(max(0, configuration.mappedBytes));
+            PRAGMA secure_delete = \(configuration.secureDelete ? "ON" : "OFF");
             """)
     }
 }

@@ -19,6 +19,7 @@ public enum CommandLineTool {
           destinations   create NAME --kind K … | list | show | update | delete   (--server URL)
           deliveries     list DESTINATION [--state dead] | replay ID
           triggers       create NAME --destination D --event RULE | list | delete
+          privacy        access NS:VALUE [--out FILE] | delete NS:VALUE [--regulation gdpr] | job ID
           demo           send a synthetic customer history   (--people N, --days D)
           version        print the version
         """
@@ -44,6 +45,7 @@ public enum CommandLineTool {
             case "destinations": return try DestinationsCommand.run(rest)
             case "deliveries": return try DeliveriesCommand.run(rest)
             case "triggers": return try TriggersCommand.run(rest)
+            case "privacy": return try PrivacyCommand.run(rest)
             case "version", "--version":
                 print("tessera \(TesseraVersion.current)")
                 return 0

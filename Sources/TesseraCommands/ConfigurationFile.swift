@@ -17,7 +17,7 @@ import Unification
 ///       "governance": {"fields": {"attributes.healthScore": ["S2"]}}
 ///     }
 enum ConfigurationFile {
-    static let sections: Set<String> = ["identity", "mergePolicies", "computed", "governance"]
+    static let sections: Set<String> = ["identity", "mergePolicies", "computed", "governance", "privacy"]
 
     /// The data-usage labels, marketing actions and policies in `path` (the built-in ones when it
     /// has no `governance` section). See `GovernanceCatalog.init(configuration:)`.
@@ -50,7 +50,8 @@ enum ConfigurationFile {
         }
         guard let object = json.objectValue else { throw ServerError("\(path) must hold a JSON object") }
         if let unknown = object.keys.first(where: { !sections.contains($0) }) {
-            throw ServerError("\(path): `\(unknown)` is not a section (identity, mergePolicies, computed, governance)")
+            let names = sections.sorted().joined(separator: ", ")
+            throw ServerError("\(path): `\(unknown)` is not a section (\(names))")
         }
         var configuration = ProfileEngine.Configuration()
         do {

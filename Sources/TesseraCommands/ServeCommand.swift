@@ -8,7 +8,7 @@ import TesseraCore
 enum ServeCommand {
     static let options: Set<String> = [
         "data", "listen", "config", "threads", "max-record-bytes", "max-request-bytes", "commit-window-ms",
-        "dedupe-window-days", "synchronous", "log-level",
+        "dedupe-window-days", "synchronous", "log-level", "events-ttl-days", "anonymous-ttl-days",
     ]
 
     static func run(_ words: [String]) async throws -> Int32 {
@@ -33,7 +33,9 @@ enum ServeCommand {
         if let file = arguments.options["config"] {
             configuration.profiles = try ConfigurationFile.profiles(from: file)
             configuration.governance = try ConfigurationFile.governance(from: file)
+            configuration.privacy = try ConfigurationFile.privacy(from: file)
         }
+        try applyRetentionFlags(arguments, to: &configuration.privacy)
         if let listen = arguments.options["listen"] {
             let (host, port) = try parse(listen: listen)
             configuration.host = host
@@ -122,5 +124,18 @@ private final class Once: @unchecked Sendable {
     /// Keeps a signal source alive for the life of the process (it is never cancelled).
     static func keep(_ source: any DispatchSourceSignal) {
         sources.append(source)
+    }
+}
+
+extension ServeCommand {
+    /// `--events-ttl-days N` and `--anonymous-ttl-days N` (0 keeps that data for ever) override the file.
+    static func applyRetentionFlags(_ arguments: Arguments, to privacy: inout PrivacyConfiguration) throws {
+        func ttl(_ name: String) throws -> Duration?? {
+            guard arguments.options[name] != nil else { return .none }
+            let days = try arguments.integer(name, default: 0, in: 0...36_500)
+            return .some(days == 0 ? nil : .seconds(days * 86_400))
+        }
+        if let events = try ttl("events-ttl-days") { privacy.eventsTTL = events }
+        if let anonymous = try ttl("anonymous-ttl-days") { privacy.anonymousProfilesTTL = anonymous }
     }
 }

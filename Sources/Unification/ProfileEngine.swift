@@ -41,7 +41,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
 
     public let configuration: Configuration
     public let normalizer: IdentityNormalizer
-    private(set) var graph: IdentityGraph
+    var graph: IdentityGraph
     private let parser = JSONParser()
     /// Parsers for preparing a commit's records on several threads at once.
     private let parsers = JSONParserPool(maximumIdleParsers: 4)
@@ -60,6 +60,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     private var changes = ProfileChanges()
     /// Hears every change in its transaction; set before the store serves, never after.
     public var observer: (any ProfileObserver)?
+    /// Identities erased by privacy deletes, whose records are dropped; set before the store serves.
+    public var suppressions: SuppressionList?
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles")) {
         self.configuration = configuration
@@ -85,6 +87,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             collectAnswers.removeAll()
         }
         try ProfileSchema.create(in: connection)
+        try suppressions?.load(in: connection)
         let statement = try connection.prepare("SELECT entry FROM identity_log ORDER BY sequence", cached: false)
         var entries: [LogEntry] = []
         while try statement.step() {
@@ -95,6 +98,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             }
         }
         graph.replay(entries)
+        try reserveErasedCounters(in: connection)
         generation = try ProfileSchema.generation(in: connection)
         loaded = true
         logger.info(
@@ -193,6 +197,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         let record = reference.record
         let document = prepared.document
         let identities = prepared.identities
+        // Only identities the graph does not hold can be suppressed: erasure took those out of it.
+        if let suppressions, suppressions.suppresses(identities.filter { !graph.contains($0) }) {
+            return try dropSuppressed(reference.sequence, in: connection)
+        }
         let provenance = Provenance(
             record: reference.sequence, source: record.sourceID, rule: "record", time: record.timestamp)
         let resolution = graph.observe(identities, provenance: provenance)

@@ -107,6 +107,11 @@ public struct ProfileReader: Sendable {
         }
     }
 
+    /// Drops the cached documents of erased profiles, so that no rendering of them stays in memory.
+    public func forget(_ profiles: Set<Int64>) {
+        cache.forget(profiles)
+    }
+
     private func policy(named name: String?) throws -> MergePolicy {
         guard let policy = policies.policy(named: name) else { throw LookupError.unknownMergePolicy(name ?? "") }
         return policy
@@ -264,6 +269,17 @@ final class DocumentCache: Sendable {
         entries.withLock { entries in
             guard let entry = entries.documents[profile], entry.version == version else { return nil }
             return entry.document
+        }
+    }
+
+    /// Drops the documents of `profiles` (erased ones: their bytes must not outlive the store's).
+    func forget(_ profiles: Set<Int64>) {
+        entries.withLock { entries in
+            for profile in profiles {
+                if let removed = entries.documents.removeValue(forKey: profile) {
+                    entries.bytes -= removed.document.count + 64
+                }
+            }
         }
     }
 

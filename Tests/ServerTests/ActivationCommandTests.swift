@@ -36,7 +36,8 @@ import Testing
         #expect(
             await run(
                 "destinations", "create", "offers", "--kind", "webhook", "--url", hook, "--mapping",
-                "email=identities.email,event=event", "--marketing-actions", "onsite-personalization", "--linger-ms", "0",
+                "email=identities.email,event=event", "--marketing-actions", "onsite-personalization", "--linger-ms",
+                "0",
                 "--batch-size", "1") == 0)
         #expect(await run("destinations", "create", "bad", "--kind", "fax") == 1, "the server refuses it")
         #expect(await run("destinations", "create") == 64)

@@ -14,7 +14,10 @@ final class RunningServer: Sendable {
     let writeKey: String
 
     /// Starts a server; pass `directory` to reopen an existing data directory.
-    init(directory: TemporaryDirectory? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+    init(
+        directory: TemporaryDirectory? = nil, clock: any WallClock = SystemClock(),
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws {
         let directory = try directory ?? TemporaryDirectory()
         var configuration = ServerConfiguration()
         configuration.dataDirectory = directory.path
@@ -23,7 +26,7 @@ final class RunningServer: Sendable {
         configuration.adminToken = RunningServer.adminToken
         configure(&configuration)
         server = try await TesseraServer(
-            configuration: configuration, logger: Logger(label: "test", level: .error))
+            configuration: configuration, logger: Logger(label: "test", level: .error), clock: clock)
         try server.start()
         self.directory = directory
         writeKey = try String(contentsOfFile: directory.path + "/default-write-key", encoding: .utf8)

@@ -34,6 +34,13 @@ struct TesseraBench {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 exit(1)
             }
+        case "erasure":
+            do {
+                print(JSONValue.object(try ErasureBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                exit(1)
+            }
         case "identity":
             print(JSONValue.object(IdentityBenchmark.run(arguments: Array(arguments.dropFirst()))).serialized)
         default:
@@ -44,6 +51,7 @@ struct TesseraBench {
                        tessera-bench audiences [PROFILES] [EXPORT-DIR]
                        tessera-bench load-profiles PORT WRITE-KEY COUNT
                        tessera-bench activation PORT ADMIN-TOKEN WRITE-KEY [RATE] [SECONDS] [PEOPLE]
+                       tessera-bench erasure [PROFILES]
 
                 """
             FileHandle.standardError.write(Data(usage.utf8))
