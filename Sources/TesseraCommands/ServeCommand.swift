@@ -9,6 +9,7 @@ enum ServeCommand {
     static let options: Set<String> = [
         "data", "listen", "config", "threads", "max-record-bytes", "max-request-bytes", "commit-window-ms",
         "dedupe-window-days", "synchronous", "log-level", "events-ttl-days", "anonymous-ttl-days",
+        "profile-cache-mb",
     ]
 
     static func run(_ words: [String]) async throws -> Int32 {
@@ -46,6 +47,9 @@ enum ServeCommand {
             "max-record-bytes", default: configuration.limits.maxRecordBytes, in: 1024...(16 << 20))
         configuration.limits.maxRequestBytes = try arguments.integer(
             "max-request-bytes", default: configuration.limits.maxRequestBytes, in: 1024...(64 << 20))
+        let cacheMiB = try arguments.integer(
+            "profile-cache-mb", default: configuration.profiles.documentCacheBytes >> 20, in: 0...(1 << 20))
+        configuration.profiles.documentCacheBytes = cacheMiB << 20
         let window = try arguments.integer("commit-window-ms", default: 1, in: 0...1000)
         configuration.store.commitWindow = .milliseconds(window)
         let dedupeDays = try arguments.integer("dedupe-window-days", default: 7, in: 0...3650)

@@ -244,21 +244,40 @@ public struct ProfileReader: Sendable {
     }
 }
 
-/// Serialised default documents of recently read profiles, keyed by profile and stored version,
-/// within a budget of bytes.
+/// Serialised default documents of read profiles, keyed by profile and stored version, within a
+/// budget of bytes.
 ///
 /// Decoding a profile's fragments and computed attributes, merging and rendering them costs far more
 /// than the two indexed reads that tell whether anything changed; the writer gives every profile it
-/// changes a new version in the same transaction. When the budget is reached a quarter of the
-/// entries leave at once, so that the rest stay warm.
+/// changes a new version in the same transaction. Over budget, the documents cached longest ago
+/// leave first, a few at a time, so no reader waits behind a large eviction.
 final class DocumentCache: Sendable {
     private struct Entries {
         var documents: [Int64: (version: Int64, document: [UInt8])] = [:]
+        /// Profiles in the order they entered, from `head` on; some may have left since.
+        var arrivals: [Int64] = []
+        var head = 0
         var bytes = 0
+
+        /// Removes the documents that entered first until `bytes` is at most `budget`.
+        mutating func evict(toFit budget: Int) {
+            while bytes > budget, head < arrivals.count {
+                if let removed = documents.removeValue(forKey: arrivals[head]) {
+                    bytes -= removed.document.count + DocumentCache.overhead
+                }
+                head += 1
+            }
+            if head > 1_024 && head * 2 > arrivals.count {
+                arrivals.removeFirst(head)
+                head = 0
+            }
+        }
     }
 
+    /// Bytes each entry costs besides its document: its table slot and its place in `arrivals`.
+    static let overhead = 64
     private let entries = Mutex(Entries())
-    /// The most bytes of documents kept (each entry also costs about 64 bytes of table).
+    /// The most bytes of documents and their bookkeeping kept.
     let capacityBytes: Int
 
     init(capacityBytes: Int) {
@@ -272,35 +291,31 @@ final class DocumentCache: Sendable {
         }
     }
 
-    /// Drops the documents of `profiles` (erased ones: their bytes must not outlive the store's).
-    func forget(_ profiles: Set<Int64>) {
-        entries.withLock { entries in
-            for profile in profiles {
-                if let removed = entries.documents.removeValue(forKey: profile) {
-                    entries.bytes -= removed.document.count + 64
-                }
-            }
-        }
-    }
-
     func store(_ document: [UInt8], of profile: Int64, version: Int64) {
-        let cost = document.count + 64
+        let cost = document.count + Self.overhead
         guard cost <= capacityBytes else { return }
         entries.withLock { entries in
-            if entries.bytes + cost > capacityBytes {
-                for key in Array(entries.documents.keys.prefix(max(1, entries.documents.count / 4))) {
-                    if let removed = entries.documents.removeValue(forKey: key) {
-                        entries.bytes -= removed.document.count + 64
-                    }
-                }
-            }
             if let replaced = entries.documents.updateValue((version, document), forKey: profile) {
-                entries.bytes -= replaced.document.count + 64
+                entries.bytes -= replaced.document.count + Self.overhead
+            } else {
+                entries.arrivals.append(profile)
             }
             entries.bytes += cost
+            entries.evict(toFit: capacityBytes)
         }
     }
 
     /// The bytes the cache holds now, by its own accounting.
     var bytes: Int { entries.withLock { $0.bytes } }
+
+    /// Drops the documents of `profiles` (erased ones: their bytes must not outlive the store's).
+    func forget(_ profiles: Set<Int64>) {
+        entries.withLock { entries in
+            for profile in profiles {
+                if let removed = entries.documents.removeValue(forKey: profile) {
+                    entries.bytes -= removed.document.count + Self.overhead
+                }
+            }
+        }
+    }
 }
