@@ -15,9 +15,9 @@ enum Scope: String, CaseIterable, Sendable, Hashable {
     case profilesReadPII = "profiles:read-pii"
     /// Create, change, delete and recompute audiences.
     case audiencesWrite = "audiences:write"
-    /// Configure destinations (reserved for activation).
+    /// Configure destinations, activate audiences, manage triggers, inspect and replay deliveries.
     case destinationsWrite = "destinations:write"
-    /// Answer access and deletion requests (reserved for privacy jobs).
+    /// Run privacy jobs (access, delete), record consent by API and manage labels and policies.
     case privacyWrite = "privacy:write"
     /// Everything: sources, dead letters, stored events, identity corrections, tokens and the audit log.
     case admin
