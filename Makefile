@@ -8,7 +8,7 @@ VENV := .venv
 # Debian packages the build, the tests and the benchmarks need; installed only when missing.
 BUILD_PACKAGES := pkgconf libsqlite3-dev libmicrohttpd-dev libsimdjson-dev zlib1g-dev libssl-dev libphonenumber-dev \
 	libroaring-dev libnats-dev libcurl4-openssl-dev
-TEST_PACKAGES := python3-venv curl nats-server
+TEST_PACKAGES := python3-venv curl nats-server openssl
 BENCH_PACKAGES := wrk redis-server
 
 .PHONY: run build release test unit-tests integration-tests lint bench deps test-deps bench-deps clean

@@ -10,11 +10,15 @@ import TesseraCore
 /// URLSession under load; the server's choice is explained in `docs/activation.md`.
 public final class CurlTransport: DeliveryTransport {
     private let workers: BlockingWorkers
+    /// A PEM file of the certificate authorities `https` receivers are checked against, instead of
+    /// the system's (for receivers behind a private CA).
+    let authorities: String?
 
     /// Starts `threads` sending threads; initialises libcurl once per process.
-    public init(threads: Int = 16) {
+    public init(threads: Int = 16, certificateAuthorities: String? = nil) {
         _ = Self.initialised
         workers = BlockingWorkers(threads: threads, name: "tessera-curl")
+        authorities = certificateAuthorities
     }
 
     /// `curl_global_init` is not thread-safe: run once, before any handle exists.
@@ -25,7 +29,7 @@ public final class CurlTransport: DeliveryTransport {
         await workers.perform { context in
             let easy = context.curl ?? CurlEasy()
             context.curl = easy
-            return easy.post(request)
+            return easy.post(request, authorities: self.authorities)
         }
     }
 
@@ -48,7 +52,7 @@ final class CurlEasy {
     }
 
     /// POSTs the request and reads at most ``Outbox/responseLimit`` bytes of the answer.
-    func post(_ request: WebhookRequest) -> DeliveryOutcome {
+    func post(_ request: WebhookRequest, authorities: String? = nil) -> DeliveryOutcome {
         guard let handle else { return .connectionFailed(reason: "curl_init_failed") }
         curl_easy_reset(handle)
         var headers: UnsafeMutablePointer<curl_slist>?
@@ -57,7 +61,7 @@ final class CurlEasy {
         headers = curl_slist_append(headers, "Expect:")
         defer { curl_slist_free_all(headers) }
         let url = request.url
-        let address = "http://\(url.host):\(url.port)\(url.target)"
+        let address = url.description
         let sink = ResponseSink()
         let code = address.withCString { text in
             request.body.withUnsafeBytes { body in
@@ -70,6 +74,9 @@ final class CurlEasy {
                 tessera_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeoutMilliseconds))
                 tessera_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeoutMilliseconds))
                 tessera_curl_set_write(handle, curlWrite)
+                if let authorities {
+                    _ = authorities.withCString { tessera_curl_set_pointer(handle, CURLOPT_CAINFO, $0) }
+                }
                 return withExtendedLifetime(sink) {
                     tessera_curl_set_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
                     return curl_easy_perform(handle)
@@ -80,6 +87,9 @@ final class CurlEasy {
         case CURLE_OK: return .response(status: tessera_curl_status(handle), body: sink.bytes)
         case CURLE_OPERATION_TIMEDOUT: return .timeout
         case CURLE_COULDNT_CONNECT: return .connectionFailed(reason: "connect_failed")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
+            return .connectionFailed(reason: "tls_certificate_refused")
+        case CURLE_SSL_CONNECT_ERROR: return .connectionFailed(reason: "tls_handshake_failed")
         default: return .connectionFailed(reason: "curl_\(code.rawValue)")
         }
     }

@@ -76,7 +76,7 @@ public actor DeliveryEngine {
     ///   - clock: The wall clock for due times, linger and pacing.
     ///   - metrics: Where counters are registered.
     public init(
-        outbox: Outbox, destinations: DestinationStore, transport: any DeliveryTransport = HTTPClientTransport(),
+        outbox: Outbox, destinations: DestinationStore, transport: any DeliveryTransport = WebhookTransport(),
         exporter: FileExporter = FileExporter(), nats: NATSPublisher = NATSPublisher(),
         filter: (any DeliveryFilter)? = nil,
         configuration: Configuration = Configuration(), clock: any WallClock = SystemClock(),

@@ -33,6 +33,8 @@ public final class HTTPClientTransport: DeliveryTransport {
 
     private static func exchange(_ request: WebhookRequest, context: WorkerContext) -> DeliveryOutcome {
         let url = request.url
+        // Plain TCP only: never send to an `https` receiver in the clear.
+        guard !url.isSecure else { return .connectionFailed(reason: "tls_unsupported") }
         let timeout = Double(request.timeoutMilliseconds) / 1000
         let key = "\(url.host):\(url.port):\(request.timeoutMilliseconds)"
         let client = context.clients[key] ?? HTTPClient(host: url.host, port: url.port, timeoutSeconds: timeout)

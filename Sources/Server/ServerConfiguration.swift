@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var unauthenticatedDeadLettersPerMinute = 600
     /// An admin token chosen by the operator (`TESSERA_ADMIN_TOKEN`) instead of a generated one.
     public var adminToken: String?
+    /// A PEM file of the certificate authorities `https` webhook receivers are checked against
+    /// instead of the system's (`TESSERA_CA_FILE`).
+    public var webhookCertificateAuthorities: String?
     /// Decode and validate records but store nothing, answering at once. A benchmark reference only:
     /// it measures the HTTP and decoding ceiling that durable collection is compared against.
     public var discardsRecords = false

@@ -81,6 +81,7 @@ public final class TesseraServer: Sendable {
             settings.logger = logger.child(label: "activation")
             let delivery = DeliveryEngine(
                 outbox: outbox, destinations: destinations,
+                transport: WebhookTransport(certificateAuthorities: configuration.webhookCertificateAuthorities),
                 filter: DeliveryFilters(filters: [
                     PolicyDeliveryFilter(check: check),
                     ConsentDeliveryFilter(

@@ -63,6 +63,9 @@ enum ServeCommand {
         configuration.discardsRecords = arguments.flags.contains("discard-records")
         configuration.unifiesProfiles = !arguments.flags.contains("without-profiles")
         if let token = environment["TESSERA_ADMIN_TOKEN"], !token.isEmpty { configuration.adminToken = token }
+        if let file = environment["TESSERA_CA_FILE"], !file.isEmpty {
+            configuration.webhookCertificateAuthorities = file
+        }
         return configuration
     }
 

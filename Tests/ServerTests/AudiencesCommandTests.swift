@@ -18,7 +18,7 @@ import Testing
         try await server.track("u-1", "Order Completed", at: now, properties: ["total": 150])
         let connection = ["--server", "http://127.0.0.1:\(server.port)", "--data", server.directory.path]
         func run(_ words: String...) async -> Int32 {
-            await CommandLineTool.run(arguments: ["audiences"] + words + connection)
+            await runTool(["audiences"] + words + connection)
         }
 
         #expect(await run("create", "Buyers", "--rule", #"did "Order Completed""#, "--description", "all buyers") == 0)

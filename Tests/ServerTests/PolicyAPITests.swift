@@ -298,7 +298,7 @@ import Testing
             Self.destination("partner", port: 9, actions: ["third-party-export"], mapping: [("id", "profileId")]))
         let connection = ["--server", "http://127.0.0.1:\(server.port)", "--data", server.directory.path]
         func run(_ words: String...) async -> Int32 {
-            await CommandLineTool.run(arguments: ["policies"] + words + connection)
+            await runTool(["policies"] + words + connection)
         }
         #expect(await run("check", "--audience", "\(audience)", "--destination", "\(partner)") == 2)
         #expect(await run("check", "--rule", "attribute geo.lat > 1", "--action", "email-targeting") == 0)

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TesseraCore
 import TesseraTesting
@@ -17,13 +16,8 @@ import Testing
         let identify = #"{"userId": "cli-user", "traits": {"email": "cli@example.com"}}"#
         #expect(try await server.send("POST", "/v1/identify", body: identify).status == 200)
         let connection = ["--server", "http://127.0.0.1:\(server.port)", "--data", server.directory.path]
-        // The command blocks on HTTP calls: it runs on a queue of its own, never on the few threads of
-        // the cooperative pool that the server's handlers need to answer it.
         func run(_ words: String...) async -> Int32 {
-            let arguments = ["privacy"] + words + connection
-            return await withTaskExecutorPreference(QueueExecutor.shared) {
-                await CommandLineTool.run(arguments: arguments)
-            }
+            await runTool(["privacy"] + words + connection)
         }
         let out = server.directory.path + "/../privacy-export-\(RandomID.uuid()).json"
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -53,16 +47,5 @@ import Testing
         #expect(lines.first == "Privacy job pj_1: delete done")
         #expect(lines.contains("  events: 3") && lines.contains("  identities: 2"))
         #expect(lines.last == "  signature: HMAC-SHA256 00ff (key abcd)")
-    }
-}
-
-/// Runs tasks that prefer it on a serial Dispatch queue instead of the cooperative pool.
-final class QueueExecutor: TaskExecutor {
-    static let shared = QueueExecutor()
-    private let queue = DispatchQueue(label: "tessera.tests.cli")
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -1,7 +1,9 @@
+import Dispatch
 import Foundation
 import HTTPServer
 import JSONParsing
 import Server
+import TesseraCommands
 import TesseraCore
 import TesseraTesting
 
@@ -114,5 +116,25 @@ final class RunningServer: Sendable {
             guard batch.count == 1000, let next = page["next"]?.intValue else { return events }
             after = next
         }
+    }
+}
+
+/// Runs `tessera ARGUMENTS` and returns its exit status. The commands block on HTTP calls: they run
+/// on a queue of their own, never on the few threads of the cooperative pool that the server's
+/// handlers need to answer them.
+func runTool(_ arguments: [String]) async -> Int32 {
+    await withTaskExecutorPreference(QueueExecutor.shared) {
+        await CommandLineTool.run(arguments: arguments)
+    }
+}
+
+/// Runs tasks that prefer it on a serial Dispatch queue instead of the cooperative pool.
+final class QueueExecutor: TaskExecutor {
+    static let shared = QueueExecutor()
+    private let queue = DispatchQueue(label: "tessera.tests.cli")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
