@@ -1,3 +1,4 @@
+import Storage
 import TesseraCore
 
 /// Sends the outbox's deliveries: claims due ones per destination, sends them in batches, records
@@ -247,6 +248,8 @@ public actor DeliveryEngine {
         while running {
             do {
                 try await dispatchDue()
+            } catch let error as StorageError where error.kind == .closed {
+                break  // the server is stopping and closed the store before this loop heard
             } catch {
                 configuration.logger.error(
                     "activation pass failed", metadata: ["error.type": "\(type(of: error))"])

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Read-only connections to the store's file, lent out one borrower at a time.
+/// Read-only connections to the store's files, lent out one borrower at a time.
 ///
 /// In WAL mode readers see the last committed state and never wait for the writer. Up to
 /// `capacity` idle connections are kept; when all are lent out another is opened rather than
@@ -14,13 +14,16 @@ final class ReadPool: @unchecked Sendable {
     private var idle: [SQLiteConnection] = []
     private var isClosed = false
     private let path: String
+    /// The audit database, attached to each connection.
+    private let auditPath: String
     private let capacity: Int
     private let busyTimeout: Duration
     /// Bytes of the file each connection maps (`PRAGMA mmap_size`).
     private let mappedBytes: Int
 
-    init(path: String, capacity: Int, busyTimeout: Duration, mappedBytes: Int) {
+    init(path: String, auditPath: String, capacity: Int, busyTimeout: Duration, mappedBytes: Int) {
         self.path = path
+        self.auditPath = auditPath
         self.capacity = max(1, capacity)
         self.busyTimeout = busyTimeout
         self.mappedBytes = mappedBytes
@@ -39,6 +42,8 @@ final class ReadPool: @unchecked Sendable {
         }
         let connection = try SQLiteConnection(path: path, flags: [.readOnly])
         try connection.execute("PRAGMA busy_timeout = \(busyTimeout.milliseconds)")
+        try AuditDatabase.attach(connection, path: auditPath)
+        // Unqualified, after the attach: both databases are mapped.
         try connection.execute("PRAGMA mmap_size = \(max(0, mappedBytes))")
         return connection
     }

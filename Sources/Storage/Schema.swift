@@ -74,6 +74,12 @@ enum Schema {
         );
         CREATE INDEX audit_log_by_profile ON audit_log (profile_id, id);
         """,
+        // The audit log moves to its own database (see `AuditDatabase`).
+        """
+        INSERT INTO audit.audit_log (id, time, token_id, route, action, profile_id)
+            SELECT id, time, token_id, route, action, profile_id FROM main.audit_log;
+        DROP TABLE main.audit_log;
+        """,
     ]
 
     /// The version a fully migrated database has.

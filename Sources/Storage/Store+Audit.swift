@@ -30,9 +30,9 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// The audit log: appended in batches through the writer, paged by id.
+/// The audit log: appended in batches through the writer, paged by id (see ``AuditDatabase``).
 extension Store {
-    /// Appends entries in one transaction, in order.
+    /// Appends entries in one transaction, in order, and indexes the segments they complete.
     ///
     /// - Throws: ``StorageError`` when the transaction fails; nothing of it is stored.
     public func appendAudit(_ entries: [AuditEntry]) async throws {
@@ -48,6 +48,7 @@ extension Store {
                 try insert.bind(entry.profileID, at: 5)
                 try insert.run()
             }
+            try AuditDatabase.indexFullSegments(connection)
         }
     }
 
@@ -57,24 +58,42 @@ extension Store {
     ///   - after: The last id of the previous page, or nil for the start.
     ///   - limit: The most entries returned.
     ///   - profileID: Only entries about this profile, when given.
-    /// - Complexity: One range scan of the primary key (or of the profile index), `limit` rows.
+    /// - Complexity: One range scan of the log; for one profile, a seek per indexed segment and a
+    ///   scan of the segment being written.
     public func auditEntries(after: Int64?, limit: Int, profileID: Int64? = nil) throws -> [AuditEntry] {
         try read { connection in
-            let filter = profileID == nil ? "" : " AND profile_id = ?3"
+            if let profileID {
+                let ids = try AuditDatabase.entryIDs(of: profileID, after: after ?? 0, limit: limit, in: connection)
+                return try Self.auditEntries(ids: ids, in: connection)
+            }
             let select = try connection.prepare(
-                """
-                SELECT id, time, token_id, route, action, profile_id FROM audit_log
-                WHERE id > ?1\(filter) ORDER BY id LIMIT ?2
-                """)
+                "SELECT id, time, token_id, route, action, profile_id FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2"
+            )
             try select.bind(after ?? 0, at: 1)
             try select.bind(limit, at: 2)
-            if let profileID { try select.bind(profileID, at: 3) }
-            return try select.query { row in
-                AuditEntry(
-                    id: row.int64(at: 0), time: Timestamp(milliseconds: row.int64(at: 1)),
-                    tokenID: row.string(at: 2), route: row.string(at: 3), action: row.string(at: 4),
-                    profileID: row.optionalInt64(at: 5))
-            }
+            return try select.query(Self.auditEntry)
         }
+    }
+
+    /// Every entry about `profile`, oldest first, read on `connection` (inside ``read(_:)`` or
+    /// ``transaction(_:)``).
+    public func auditEntries(of profile: Int64, in connection: SQLiteConnection) throws -> [AuditEntry] {
+        let ids = try AuditDatabase.entryIDs(of: profile, after: 0, limit: Int.max, in: connection)
+        return try Self.auditEntries(ids: ids, in: connection)
+    }
+
+    private static func auditEntries(ids: [Int64], in connection: SQLiteConnection) throws -> [AuditEntry] {
+        let select = try connection.prepare(
+            "SELECT id, time, token_id, route, action, profile_id FROM audit_log WHERE id = ?1")
+        return try ids.compactMap { id in
+            try select.bind(id, at: 1)
+            return try select.queryFirst(auditEntry)
+        }
+    }
+
+    private static func auditEntry(_ row: SQLiteStatement) -> AuditEntry {
+        AuditEntry(
+            id: row.int64(at: 0), time: Timestamp(milliseconds: row.int64(at: 1)), tokenID: row.string(at: 2),
+            route: row.string(at: 3), action: row.string(at: 4), profileID: row.optionalInt64(at: 5))
     }
 }

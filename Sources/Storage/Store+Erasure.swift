@@ -125,19 +125,27 @@ extension Store {
     /// Cuts audit entries loose from erased profiles: who read, when and through which route stay;
     /// whose profile it was does not. Call only inside ``transaction(_:)``.
     public func detachAuditEntries(from profiles: Set<Int64>, in connection: SQLiteConnection) throws -> Int {
-        let update = try connection.prepare("UPDATE audit_log SET profile_id = NULL WHERE profile_id = ?1")
+        let update = try connection.prepare("UPDATE audit_log SET profile_id = NULL WHERE id = ?1")
+        let unindex = try connection.prepare(
+            "DELETE FROM audit_by_profile WHERE segment = ?1 AND profile_id = ?2 AND id = ?3")
         var detached = 0
         for profile in profiles {
-            try update.bind(profile, at: 1)
-            try update.run()
-            detached += connection.changes
+            for id in try AuditDatabase.entryIDs(of: profile, after: 0, limit: Int.max, in: connection) {
+                try update.bind(id, at: 1)
+                try update.run()
+                detached += connection.changes
+                try unindex.bind(id >> AuditDatabase.segmentBits, at: 1)
+                try unindex.bind(profile, at: 2)
+                try unindex.bind(id, at: 3)
+                try unindex.run()
+            }
         }
         return detached
     }
 
-    /// Copies the WAL back into the database file and truncates it to nothing, so that the page
-    /// images it held before an erasure are gone from disk; with `vacuum`, rewrites the whole file
-    /// first (for stores written before `secure_delete` was on).
+    /// Copies the WALs back into the database files (the store's and the audit log's) and truncates
+    /// them to nothing, so that the page images they held before an erasure are gone from disk; with
+    /// `vacuum`, rewrites the whole files first (for stores written before `secure_delete` was on).
     ///
     /// Runs on a connection of its own, outside the writer: it waits (up to the busy timeout, a few
     /// times) for readers and the writer to let go of the WAL.
@@ -145,10 +153,12 @@ extension Store {
     /// - Throws: ``StorageError`` when the WAL could not be emptied.
     public func checkpointAndTruncate(vacuum: Bool = false) throws {
         let connection = try SQLiteConnection(path: databasePath, flags: [.readWrite])
+        try AuditDatabase.attach(connection, path: auditDatabasePath)
+        // Unqualified, after the attach: both databases.
         try connection.execute(
             "PRAGMA busy_timeout = \(configuration.busyTimeout.milliseconds); PRAGMA secure_delete = ON")
         if vacuum {
-            try connection.execute("VACUUM")
+            try connection.execute("VACUUM main; VACUUM \(AuditDatabase.schema)")
         }
         for attempt in 0..<5 {
             let statement = try connection.prepare("PRAGMA wal_checkpoint(TRUNCATE)", cached: false)

@@ -9,8 +9,9 @@ import TesseraCore
 /// durable. Admin writes run on the same thread through ``transaction(_:)``. Reads borrow separate
 /// read-only connections and never wait for the writer (SQLite's WAL mode).
 ///
-/// The database is `<directory>/tessera.sqlite`. Other processes (the CLI) may open the same file;
-/// SQLite's locks and the busy timeout keep them apart.
+/// The database is `<directory>/tessera.sqlite`, with the audit log in `<directory>/audit.sqlite`
+/// (see ``AuditDatabase``). Other processes (the CLI) may open the same files; SQLite's locks and the
+/// busy timeout keep them apart.
 public final class Store: Sendable {
     /// How the store commits, deduplicates and reads.
     public struct Configuration: Sendable {
@@ -69,6 +70,8 @@ public final class Store: Sendable {
     public let directory: String
     /// The database file inside it.
     public let databasePath: String
+    /// The audit log's database file inside it.
+    public let auditDatabasePath: String
     /// The settings the store was opened with.
     public let configuration: Configuration
     let clock: any WallClock
@@ -97,19 +100,24 @@ public final class Store: Sendable {
         }
         self.directory = directory
         self.databasePath = (directory as NSString).appendingPathComponent("tessera.sqlite")
+        self.auditDatabasePath = (directory as NSString).appendingPathComponent(AuditDatabase.fileName)
         self.configuration = configuration
         self.clock = clock
 
         let connection = try SQLiteConnection(path: databasePath, flags: [.readWrite, .create])
         try Self.configureWriteConnection(connection, configuration)
+        try AuditDatabase.attach(connection, path: auditDatabasePath)
+        try AuditDatabase.configureForWriting(
+            connection, secureDelete: configuration.secureDelete, mappedBytes: configuration.mappedBytes)
         try Schema.migrate(connection)
+        try AuditDatabase.indexFullSegments(connection)
         let committer = try GroupCommitter(
             connection: connection, configuration: configuration, clock: clock, participants: participants)
         self.dedupeIndex = committer.dedupeIndex
         self.writer = Writer(committer: committer, configuration: configuration, onCommit: onCommit)
         self.readPool = ReadPool(
-            path: databasePath, capacity: configuration.readConnections, busyTimeout: configuration.busyTimeout,
-            mappedBytes: configuration.mappedBytes)
+            path: databasePath, auditPath: auditDatabasePath, capacity: configuration.readConnections,
+            busyTimeout: configuration.busyTimeout, mappedBytes: configuration.mappedBytes)
         writer.start()
     }
 

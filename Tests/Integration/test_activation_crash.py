@@ -54,8 +54,10 @@ class Receiver:
 
 def load_people(server):
     for first in range(0, PEOPLE, 500):
+        # Email marketing denies unless the person said yes: each one opts in.
         batch = [{"type": "identify", "userId": f"member-{n}", "messageId": f"member-{n}",
-                  "traits": {"email": f"member{n}@example.com", "crashTest": True}}
+                  "traits": {"email": f"member{n}@example.com", "crashTest": True},
+                  "context": {"consent": {"categoryPreferences": {"Email": True}}}}
                  for n in range(first, min(first + 500, PEOPLE))]
         status, body = server.request("POST", "/v1/batch", {"batch": batch})
         assert status == 200, (status, body)

@@ -81,4 +81,78 @@ struct TokenStoreTests {
         ])
         #expect(try store.tokens().count == 1 && store.auditEntries(after: nil, limit: 10).count == 1)
     }
+
+    @Test("the audit log lives in audit.sqlite; a store that kept it inside moves it there")
+    func auditDatabase() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.create()
+        do {
+            let connection = try SQLiteConnection(path: directory.path + "/tessera.sqlite")
+            try connection.execute(Schema.migrations[0])
+            try connection.execute(Schema.migrations[1])
+            try connection.execute("PRAGMA user_version = 2")
+            try connection.execute(
+                """
+                INSERT INTO audit_log (time, token_id, route, action, profile_id)
+                VALUES (5, 'tok_old', '/v1/profiles/{namespace}/{value}', 'read', 7)
+                """)
+        }
+        let store = try Store(directory: directory.path, configuration: .forTests)
+        defer { store.close() }
+        #expect(store.auditDatabasePath == directory.path + "/audit.sqlite")
+        try await store.appendAudit([
+            AuditEntry(time: .now(), tokenID: "tok_new", route: "/v1/audit", action: "read", profileID: 7)
+        ])
+
+        let entries = try store.auditEntries(after: nil, limit: 10, profileID: 7)
+        #expect(entries.map(\.id) == [1, 2] && entries.map(\.tokenID) == ["tok_old", "tok_new"])
+        let inMain = try store.read { connection in
+            try connection.prepare("SELECT count(*) FROM main.sqlite_schema WHERE name LIKE 'audit_log%'")
+                .queryFirst { $0.int64(at: 0) }
+        }
+        #expect(inMain == 0, "nothing of the audit log is left in the main database")
+    }
+
+    @Test("a profile's entries are found across indexed segments and the one being written, paged, and detached")
+    func auditSegments() async throws {
+        try await withStore { store, _ in
+            // Profile 7 reads every 1,000th entry over two full segments and part of a third.
+            let count = Int(AuditDatabase.segmentSize) * 2 + 5_000
+            let entries = (1...count).map { (n: Int) -> AuditEntry in
+                let profile: Int64 = n % 1_000 == 0 ? 7 : 1_000 + Int64(n % 50)
+                return AuditEntry(
+                    time: Timestamp(milliseconds: Int64(n)), tokenID: "tok", route: "/v1/profiles/{id}",
+                    action: "read", profileID: profile)
+            }
+            for chunk in stride(from: 0, to: count, by: 7_000) {
+                try await store.appendAudit(Array(entries[chunk..<min(count, chunk + 7_000)]))
+            }
+            let indexed = try store.read { connection in
+                try connection.prepare("SELECT count(*), max(segment) FROM audit_by_profile")
+                    .queryFirst { ($0.int64(at: 0), $0.int64(at: 1)) }
+            }
+            #expect(indexed?.0 == AuditDatabase.segmentSize * 2 - 1, "two full segments, less id 0's slot")
+            #expect(indexed?.1 == 1)
+
+            let expected = (1...count).filter { $0 % 1_000 == 0 }.map(Int64.init)
+            var paged: [Int64] = []
+            var after: Int64?
+            while true {
+                let page = try store.auditEntries(after: after, limit: 7, profileID: 7)
+                guard let last = page.last?.id else { break }
+                #expect(page.allSatisfy { $0.profileID == 7 && $0.tokenID == "tok" })
+                paged += page.compactMap(\.id)
+                after = last
+            }
+            #expect(paged == expected)
+
+            let detached = try await store.transaction { connection in
+                try store.detachAuditEntries(from: [7], in: connection)
+            }
+            #expect(detached == expected.count)
+            #expect(try store.auditEntries(after: nil, limit: 100, profileID: 7).isEmpty)
+            #expect(try store.auditEntries(after: nil, limit: count).count == count, "who read, and when, stays")
+        }
+    }
 }

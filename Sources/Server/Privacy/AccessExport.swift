@@ -64,15 +64,13 @@ enum AccessExport {
             if tables.contains("activation_outbox") {
                 document["deliveries"] = try deliveries(of: profile, in: connection)
             }
-            document["auditEntries"] = try rows(
-                "SELECT time, token_id, route, action FROM audit_log WHERE profile_id = ?1 ORDER BY id", profile,
-                in: connection
-            ) { row in
-                [
-                    "time": time(row, 0), "tokenId": .string(row.string(at: 1)), "route": .string(row.string(at: 2)),
-                    "action": .string(row.string(at: 3)),
-                ]
-            }
+            document["auditEntries"] = .array(
+                try store.auditEntries(of: profile, in: connection).map { entry in
+                    .object([
+                        "time": .string(entry.time.iso8601), "tokenId": .string(entry.tokenID),
+                        "route": .string(entry.route), "action": .string(entry.action),
+                    ])
+                })
         }
         return .object(document)
     }
