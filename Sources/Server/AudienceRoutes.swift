@@ -21,7 +21,7 @@ struct AudienceRoutes: Sendable {
 
     /// `POST /v1/audiences` with `{"name", "rule", "description"}`; the rule is text or its JSON form.
     func create(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let body = try Self.body(call)
             guard let name = body["name"]?.stringValue else {
                 throw RouteFailure.invalid("`name` is required and must be a string", field: "name")
@@ -36,7 +36,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/audiences`.
     func list(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let audiences = try engine.audiences().map { $0.json(size: try engine.size(of: $0.id)) }
             return .json(200, ["audiences": .array(audiences)])
         }
@@ -44,7 +44,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/audiences/{id}`.
     func show(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call)
             return .json(200, try engine.audience(id).json(size: try engine.size(of: id)))
         }
@@ -52,7 +52,7 @@ struct AudienceRoutes: Sendable {
 
     /// `PUT /v1/audiences/{id}` with any of `name`, `rule`, `description`.
     func update(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let id = try Self.id(call)
             let body = try Self.body(call)
             let name = try body["name"].map { value -> String in
@@ -70,7 +70,7 @@ struct AudienceRoutes: Sendable {
 
     /// `DELETE /v1/audiences/{id}`.
     func delete(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let id = try Self.id(call)
             try await engine.delete(id: id)
             return .json(200, ["deleted": .int(id)])
@@ -79,7 +79,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/audiences/{id}/members?after=PROFILE&limit=N`: current members by profile id.
     func members(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call)
             let page = try Page(call.request.query)
             let members = try engine.members(of: id, after: page.after, limit: page.limit)
@@ -91,7 +91,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/audiences/{id}/size`.
     func size(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call)
             return .json(200, ["audienceId": .int(id), "size": .int(Int64(try engine.size(of: id)))])
         }
@@ -99,7 +99,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/audiences/{id}/history?before=ID&limit=N`: entries and exits, newest first.
     func history(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call)
             let before = try Self.before(call)
             let limit = try Page(call.request.query).limit
@@ -112,7 +112,7 @@ struct AudienceRoutes: Sendable {
     /// `POST /v1/audiences/{id}/evaluate` and `POST /v1/audiences/evaluate`: recompute membership
     /// over every profile from the events.
     func evaluate(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let ids = try call.parameters["id"] == nil ? [] : [Self.id(call)]
             let started = ContinuousClock.now
             let (entered, exited) = try await engine.evaluate(ids: ids)
@@ -128,7 +128,7 @@ struct AudienceRoutes: Sendable {
 
     /// `POST /v1/audiences/estimate` with `{"rule"}`: about how many profiles an unsaved rule matches.
     func estimate(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let body = try Self.body(call)
             guard let value = body["rule"] else { throw RouteFailure.invalid("`rule` is required", field: "rule") }
             let rule = try Self.rule(value)
@@ -150,7 +150,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/audiences/{id}/why/{namespace}/{value}`: which conditions hold for the profile.
     func why(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let id = try Self.id(call)
             let profile = try profileID(call.parameters)
             guard case (var explanation, let member)? = try await engine.why(audience: id, profile: profile) else {
@@ -166,7 +166,7 @@ struct AudienceRoutes: Sendable {
 
     /// `GET /v1/profiles/{namespace}/{value}/audiences`: the profile's memberships and recent changes.
     func memberships(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let profile = try profileID(call.parameters)
             let memberships = try engine.memberships(ofProfile: profile).map { entry -> JSONValue in
                 var json = entry.membership.json
@@ -234,21 +234,4 @@ struct AudienceRoutes: Sendable {
         return id.rawValue
     }
 
-    private func respond(_ call: RouteRequest, _ body: () throws -> HTTPResponse) {
-        do {
-            call.respond(try body())
-        } catch {
-            call.respond(RouteFailure.response(for: error))
-        }
-    }
-
-    private func respondAsync(_ call: RouteRequest, _ body: @escaping @Sendable () async throws -> HTTPResponse) {
-        Task {
-            do {
-                call.respond(try await body())
-            } catch {
-                call.respond(RouteFailure.response(for: error))
-            }
-        }
-    }
 }

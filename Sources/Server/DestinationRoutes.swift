@@ -19,7 +19,7 @@ struct DestinationRoutes: Sendable {
 
     /// `POST /v1/destinations`: `201` with the destination and its signing secret, shown only here.
     func create(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let settings = try Self.settings(call)
             try checkActions(settings)
             let created = try await destinations.create(settings)
@@ -35,12 +35,12 @@ struct DestinationRoutes: Sendable {
 
     /// `GET /v1/destinations`.
     func list(_ call: RouteRequest) {
-        respond(call) { .json(200, ["destinations": .array(try destinations.list().map(\.json))]) }
+        call.answer { .json(200, ["destinations": .array(try destinations.list().map(\.json))]) }
     }
 
     /// `GET /v1/destinations/{id}`, with delivery counts per state.
     func show(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call, "id")
             guard let destination = try destinations.destination(id: id) else { throw Self.notFound }
             var json = destination.json
@@ -56,7 +56,7 @@ struct DestinationRoutes: Sendable {
 
     /// `PUT /v1/destinations/{id}` with the whole settings object.
     func update(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let id = try Self.id(call, "id")
             let settings = try Self.settings(call)
             try checkActions(settings)
@@ -68,7 +68,7 @@ struct DestinationRoutes: Sendable {
 
     /// `DELETE /v1/destinations/{id}`; its waiting deliveries are skipped.
     func delete(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let id = try Self.id(call, "id")
             try await destinations.delete(id: id)
             try await engine.reloadDestinations()
@@ -78,7 +78,7 @@ struct DestinationRoutes: Sendable {
 
     /// `GET /v1/destinations/{id}/deliveries?state=&after=&limit=`.
     func deliveries(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call, "id")
             let state = try call.request.query["state"].map { text -> DeliveryState in
                 guard let state = DeliveryState(rawValue: text) else {
@@ -95,7 +95,7 @@ struct DestinationRoutes: Sendable {
 
     /// `POST /v1/deliveries/{id}/replay`: a dead or skipped delivery goes back to pending.
     func replay(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let delivery = try await engine.replay(id: try Self.id(call, "id"))
             return .json(200, delivery.json)
         }
@@ -105,7 +105,7 @@ struct DestinationRoutes: Sendable {
     /// "fullSyncEveryMinutes"}`: sends the audience to the destination from now on and queues every
     /// current member, then again on the schedule when one is given.
     func activate(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let audience = try audiences.audience(try Self.id(call, "id"))
             guard let body = try? JSONValue(parsing: call.request.body),
                 let destination = body["destinationId"]?.intValue
@@ -136,7 +136,7 @@ struct DestinationRoutes: Sendable {
 
     /// `GET /v1/audiences/{id}/activations`.
     func activations(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try Self.id(call, "id")
             _ = try audiences.audience(id)
             return .json(200, ["activations": .array(try activation.activations(of: id).map(\.json))])
@@ -145,7 +145,7 @@ struct DestinationRoutes: Sendable {
 
     /// `DELETE /v1/audiences/{id}/activations/{destinationId}`.
     func deactivate(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let removed = try await activation.deactivate(
                 audience: try Self.id(call, "id"), destination: try Self.id(call, "destinationId"))
             guard removed else { throw RouteFailure.notFound("that audience is not sent to that destination") }
@@ -209,21 +209,4 @@ struct DestinationRoutes: Sendable {
         return id
     }
 
-    private func respond(_ call: RouteRequest, _ body: () throws -> HTTPResponse) {
-        do {
-            call.respond(try body())
-        } catch {
-            call.respond(RouteFailure.response(for: error))
-        }
-    }
-
-    private func respondAsync(_ call: RouteRequest, _ body: @escaping @Sendable () async throws -> HTTPResponse) {
-        Task {
-            do {
-                call.respond(try await body())
-            } catch {
-                call.respond(RouteFailure.response(for: error))
-            }
-        }
-    }
 }

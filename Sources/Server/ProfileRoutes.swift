@@ -26,7 +26,7 @@ struct ProfileRoutes: Sendable {
 
     /// `GET /v1/profiles/{namespace}/{value}` and `GET /v1/profiles/{id}`.
     func profile(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let fields = call.request.query["fields"].map { $0.split(separator: ",").map(String.init) }
             let policy = call.request.query["mergePolicy"]
             if let namespace = call.parameters["namespace"], let value = call.parameters["value"],
@@ -53,7 +53,7 @@ struct ProfileRoutes: Sendable {
 
     /// `GET /v1/profiles/{namespace}/{value}/events`: the timeline, newest first.
     func events(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             let id = try resolve(call.parameters)
             let before = try call.request.query["before"].map { text -> Int64 in
                 guard let value = Int64(text), value > 0 else {
@@ -72,7 +72,7 @@ struct ProfileRoutes: Sendable {
 
     /// `GET /v1/profiles/{namespace}/{value}/graph`: identities and links with their provenance.
     func graph(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let id = try resolve(call.parameters)
             let view = try await engine.graphView(of: id, store: store)
             let graph: JSONValue = [
@@ -86,7 +86,7 @@ struct ProfileRoutes: Sendable {
 
     /// `POST /v1/profiles/lookup` with `{"identities": ["email:jane@example.com", …]}` (up to 1,000).
     func lookup(_ call: RouteRequest) {
-        respond(call) {
+        call.answer {
             guard let body = try? JSONValue(parsing: call.request.body), let items = body["identities"]?.arrayValue
             else { throw RouteFailure.invalid("the body needs an `identities` array", field: "identities") }
             guard items.count <= ProfileRoutes.maxLookups else {
@@ -115,7 +115,7 @@ struct ProfileRoutes: Sendable {
 
     /// `GET /v1/identities/explain?from=NS:VALUE&to=NS:VALUE`.
     func explain(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             let from = try normalised(call.request.query["from"], field: "from", keepingBlocked: true)
             let to = try normalised(call.request.query["to"], field: "to", keepingBlocked: true)
             let explanation = try await engine.explain(from: from, to: to, store: store)
@@ -126,7 +126,7 @@ struct ProfileRoutes: Sendable {
 
     /// `POST /v1/identities/unlink` with `{"from", "to"}` (a link) or `{"identity"}` (out of its profile).
     func unlink(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater {
             guard let body = try? JSONValue(parsing: call.request.body) else {
                 throw RouteFailure.invalid("the body must be JSON", field: nil)
             }
@@ -188,23 +188,6 @@ struct ProfileRoutes: Sendable {
         throw RouteFailure.invalid("each identity is NAMESPACE:VALUE or {namespace, value}", field: field)
     }
 
-    private func respond(_ call: RouteRequest, _ body: () throws -> HTTPResponse) {
-        do {
-            call.respond(try body())
-        } catch {
-            call.respond(RouteFailure.response(for: error))
-        }
-    }
-
-    private func respondAsync(_ call: RouteRequest, _ body: @escaping @Sendable () async throws -> HTTPResponse) {
-        Task {
-            do {
-                call.respond(try await body())
-            } catch {
-                call.respond(RouteFailure.response(for: error))
-            }
-        }
-    }
 }
 
 /// A route's refusal, mapped to a status and the standard error body.

@@ -61,6 +61,26 @@ struct RouteRequest: Sendable {
 
     /// Whether personal data goes out unmasked: only to callers with `profiles:read-pii`.
     var seesPersonalData: Bool { caller?.seesPersonalData ?? false }
+
+    /// Answers with what `body` returns, or with the error it throws as ``RouteFailure`` renders it.
+    func answer(_ body: () throws -> HTTPResponse) {
+        do {
+            respond(try body())
+        } catch {
+            respond(RouteFailure.response(for: error))
+        }
+    }
+
+    /// Answers, once `body` has run in a task of its own, like ``answer(_:)``.
+    func answerLater(_ body: @escaping @Sendable () async throws -> HTTPResponse) {
+        Task {
+            do {
+                respond(try await body())
+            } catch {
+                respond(RouteFailure.response(for: error))
+            }
+        }
+    }
 }
 
 /// The OpenAPI details of a route beyond its method, path and summary.

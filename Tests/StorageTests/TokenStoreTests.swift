@@ -63,15 +63,9 @@ struct TokenStoreTests {
 
     @Test("a store written before tokens existed gains the token and audit tables and keeps its data")
     func upgrade() async throws {
-        let directory = TemporaryDirectory()
+        let directory = try Self.store(
+            atVersion: 1, with: "INSERT INTO sources (name, write_key, created_at) VALUES ('web', 'key-web', 1)")
         defer { directory.remove() }
-        try directory.create()
-        do {
-            let connection = try SQLiteConnection(path: directory.path + "/tessera.sqlite")
-            try connection.execute(Schema.migrations[0])
-            try connection.execute("PRAGMA user_version = 1")
-            try connection.execute("INSERT INTO sources (name, write_key, created_at) VALUES ('web', 'key-web', 1)")
-        }
         let store = try Store(directory: directory.path, configuration: .forTests)
         defer { store.close() }
         #expect(try store.source(name: "web")?.writeKey == "key-web")
@@ -84,20 +78,13 @@ struct TokenStoreTests {
 
     @Test("the audit log lives in audit.sqlite; a store that kept it inside moves it there")
     func auditDatabase() async throws {
-        let directory = TemporaryDirectory()
-        defer { directory.remove() }
-        try directory.create()
-        do {
-            let connection = try SQLiteConnection(path: directory.path + "/tessera.sqlite")
-            try connection.execute(Schema.migrations[0])
-            try connection.execute(Schema.migrations[1])
-            try connection.execute("PRAGMA user_version = 2")
-            try connection.execute(
-                """
+        let directory = try Self.store(
+            atVersion: 2,
+            with: """
                 INSERT INTO audit_log (time, token_id, route, action, profile_id)
                 VALUES (5, 'tok_old', '/v1/profiles/{namespace}/{value}', 'read', 7)
                 """)
-        }
+        defer { directory.remove() }
         let store = try Store(directory: directory.path, configuration: .forTests)
         defer { store.close() }
         #expect(store.auditDatabasePath == directory.path + "/audit.sqlite")
@@ -154,5 +141,17 @@ struct TokenStoreTests {
             #expect(try store.auditEntries(after: nil, limit: 100, profileID: 7).isEmpty)
             #expect(try store.auditEntries(after: nil, limit: count).count == count, "who read, and when, stays")
         }
+    }
+
+    /// A data directory holding a database written by an older Tessera: migrated to `version`, then
+    /// given `rows`.
+    private static func store(atVersion version: Int, with rows: String) throws -> TemporaryDirectory {
+        let directory = TemporaryDirectory()
+        try directory.create()
+        let connection = try SQLiteConnection(path: directory.path + "/tessera.sqlite")
+        for migration in Schema.migrations.prefix(version) { try connection.execute(migration) }
+        try connection.execute("PRAGMA user_version = \(version)")
+        try connection.execute(rows)
+        return directory
     }
 }
