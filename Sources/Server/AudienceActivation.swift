@@ -119,7 +119,7 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
             throw ActivationError(.notFound, field: "destinationId", "no destination has that id")
         }
         return try await store.transaction { connection in
-            let now = Timestamp.now()
+            let now = self.profiles.clock.now()
             let activation = Activation(
                 audienceID: audience.id, destinationID: destination, onEnter: onEnter, onExit: onExit,
                 createdAt: now, fullSyncMinutes: fullSyncMinutes, syncedAt: now)
@@ -158,7 +158,7 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
         try members.bind(audience, at: 1)
         let profiles = try members.query { $0.int64(at: 0) }
         // Due at once, even when a test runs a sync "in the future".
-        let due = min(time, Timestamp.now())
+        let due = min(time, self.profiles.clock.now())
         for profile in profiles {
             try enqueue(
                 profile: profile, audience: name, destination: destination, reason: "audience sync: \(name)",
@@ -248,6 +248,8 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
 struct ConsentDeliveryFilter: DeliveryFilter {
     let store: Store
     let consent: ConsentConfiguration
+    /// Decides which answers have expired.
+    let clock: any WallClock
     /// The purposes each marketing action implies; `nil` checks `requiredConsent` only.
     var governance: GovernanceState?
 
@@ -265,18 +267,7 @@ struct ConsentDeliveryFilter: DeliveryFilter {
         let answers: [String: ConsentValue]
         do {
             answers = try store.read { connection in
-                let select = try connection.prepare(
-                    """
-                    SELECT purpose, value FROM consents
-                    WHERE profile_id = ?1 AND identity = '' AND (expires_at IS NULL OR expires_at > ?2)
-                    """)
-                try select.bind(profile, at: 1)
-                try select.bind(Timestamp.now().milliseconds, at: 2)
-                var answers: [String: ConsentValue] = [:]
-                for (purpose, value) in try select.query({ ($0.string(at: 0), $0.string(at: 1)) }) {
-                    answers[purpose] = ConsentValue(rawValue: value)
-                }
-                return answers
+                try ProfileEngine.consentAnswers(of: profile, at: clock.now(), in: connection)
             }
         } catch {
             return "consent:unreadable"

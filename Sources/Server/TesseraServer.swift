@@ -44,7 +44,8 @@ public final class TesseraServer: Sendable {
         self.logger = logger
         let registry = MetricsRegistry()
         let metrics = ServerMetrics(registry: registry)
-        let engine = ProfileEngine(configuration: configuration.profiles, logger: logger.child(label: "profiles"))
+        let engine = ProfileEngine(
+            configuration: configuration.profiles, logger: logger.child(label: "profiles"), clock: clock)
         let afterCommit = AfterCommit()
         store = try Store(
             directory: configuration.dataDirectory, configuration: configuration.store, clock: clock,
@@ -85,7 +86,7 @@ public final class TesseraServer: Sendable {
                 filter: DeliveryFilters(filters: [
                     PolicyDeliveryFilter(check: check),
                     ConsentDeliveryFilter(
-                        store: store, consent: configuration.profiles.consent, governance: governance),
+                        store: store, consent: configuration.profiles.consent, clock: clock, governance: governance),
                 ]),
                 configuration: settings, clock: clock, metrics: registry)
             let activation = AudienceActivation(

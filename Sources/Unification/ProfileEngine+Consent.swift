@@ -58,13 +58,21 @@ extension ProfileEngine {
     /// The profile's current answers for the whole profile, by purpose; answers past their expiry
     /// are left out, so the purpose counts as unanswered.
     func consentAnswers(of profile: Int64, in connection: SQLiteConnection) throws -> [String: ConsentValue] {
+        try Self.consentAnswers(of: profile, at: clock.now(), in: connection)
+    }
+
+    /// The profile's answers for the whole profile at `time`, by purpose, as stored: usable on any
+    /// connection, read or write (delivery checks them at send time).
+    public static func consentAnswers(
+        of profile: Int64, at time: Timestamp, in connection: SQLiteConnection
+    ) throws -> [String: ConsentValue] {
         let select = try connection.prepare(
             """
             SELECT purpose, value FROM consents
             WHERE profile_id = ?1 AND identity = '' AND (expires_at IS NULL OR expires_at > ?2)
             """)
         try select.bind(profile, at: 1)
-        try select.bind(Timestamp.now().milliseconds, at: 2)
+        try select.bind(time.milliseconds, at: 2)
         var answers: [String: ConsentValue] = [:]
         for (purpose, value) in try select.query({ ($0.string(at: 0), $0.string(at: 1)) }) {
             answers[purpose] = ConsentValue(rawValue: value) ?? .unknown
@@ -74,7 +82,7 @@ extension ProfileEngine {
 
     /// Whether the profile said no to collection, so its behavioural records are not stored.
     func refusesCollection(_ profile: Int64, in connection: SQLiteConnection) throws -> Bool {
-        let now = Timestamp.now().milliseconds
+        let now = clock.now().milliseconds
         if let known = collectAnswers[profile], known.until > now { return known.value == .no }
         let select = try connection.prepare(
             """

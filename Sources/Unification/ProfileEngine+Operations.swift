@@ -9,7 +9,8 @@ extension ProfileEngine {
     public func unlink(_ a: Identity, _ b: Identity, store: Store, by actor: String) async throws -> Split {
         try await store.transaction { connection in
             try self.begin(in: connection)
-            let provenance = Provenance(record: nil, source: nil, rule: "unlink by \(actor)", time: Timestamp.now())
+            let provenance = Provenance(
+                record: nil, source: nil, rule: "unlink by \(actor)", time: self.clock.now())
             let split = self.graph.unlink(a, b, provenance: provenance)
             try self.finish(split, in: connection)
             return split
@@ -21,7 +22,8 @@ extension ProfileEngine {
         try await store.transaction { connection in
             try self.begin(in: connection)
             guard let profile = self.graph.profile(of: identity) else { return Split(profile: nil) }
-            let provenance = Provenance(record: nil, source: nil, rule: "remove by \(actor)", time: Timestamp.now())
+            let provenance = Provenance(
+                record: nil, source: nil, rule: "remove by \(actor)", time: self.clock.now())
             let split = self.graph.remove(identity, from: profile, provenance: provenance)
             try self.finish(split, in: connection)
             return split

@@ -41,6 +41,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
 
     public let configuration: Configuration
     public let normalizer: IdentityNormalizer
+    /// The wall clock for the times the engine stamps and for consent expiry.
+    public let clock: any WallClock
     var graph: IdentityGraph
     private let parser = JSONParser()
     /// Parsers for preparing a commit's records on several threads at once.
@@ -63,9 +65,15 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Identities erased by privacy deletes, whose records are dropped; set before the store serves.
     public var suppressions: SuppressionList?
 
-    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles")) {
+    /// Creates the engine; `clock` dates what the engine itself stamps (profile updates, manual
+    /// unlinks) and decides when consent answers expire.
+    public init(
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "tessera.profiles"),
+        clock: any WallClock = SystemClock()
+    ) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         normalizer = IdentityNormalizer(rules: configuration.rules, phones: PhoneNumberFormatter())
         graph = IdentityGraph(rules: configuration.rules, retainsLog: false)
     }
@@ -437,7 +445,7 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             ON CONFLICT (profile_id) DO UPDATE SET fragments = excluded.fragments, computed = excluded.computed,
                 updated_at = excluded.updated_at, version = excluded.version
             """)
-        let now = Timestamp.now().milliseconds
+        let now = clock.now().milliseconds
         let states = dirty.compactMap { profile in cache[profile].map { (profile, $0) } }
         let encoded = states.concurrentMap { ($0.1.encodedFragments, $0.1.encodedComputed) }
         for ((profile, _), (fragments, computed)) in zip(states, encoded) {

@@ -15,12 +15,15 @@ public struct ProfileReader: Sendable {
     private let normalizer: IdentityNormalizer
     private let policies: MergePolicies
     let configuration: ProfileEngine.Configuration
+    /// Decides which consent answers have expired.
+    private let clock: any WallClock
 
     public init(store: Store, engine: ProfileEngine) {
         self.store = store
         self.normalizer = engine.normalizer
         self.policies = engine.configuration.mergePolicies
         self.configuration = engine.configuration
+        self.clock = engine.clock
         cache = DocumentCache(capacityBytes: engine.configuration.documentCacheBytes)
     }
 
@@ -100,9 +103,13 @@ public struct ProfileReader: Sendable {
             let select = try connection.prepare("SELECT version FROM profiles WHERE profile_id = ?1")
             try select.bind(id.rawValue, at: 1)
             let version = try select.queryFirst { $0.int64(at: 0) }
-            if let version, let cached = cache.document(of: id.rawValue, version: version) { return cached }
+            let now = clock.now().milliseconds
+            if let version, let cached = cache.document(of: id.rawValue, version: version, at: now) { return cached }
             let bytes = try document(of: id, policy: policy, fields: nil, in: connection)?.serializedBytes
-            if let version, let bytes { cache.store(bytes, of: id.rawValue, version: version) }
+            if let version, let bytes {
+                let until = try nextConsentExpiry(of: id, after: now, in: connection)
+                cache.store(bytes, of: id.rawValue, version: version, validUntil: until ?? .max)
+            }
             return bytes
         }
     }
@@ -158,7 +165,7 @@ public struct ProfileReader: Sendable {
             """
         )
         try select.bind(id.rawValue, at: 1)
-        let now = Timestamp.now().milliseconds
+        let now = clock.now().milliseconds
         var profile: [String: JSONValue] = [:]
         var identities: [String: JSONValue] = [:]
         while try select.step() {
@@ -185,6 +192,17 @@ public struct ProfileReader: Sendable {
         }
         if !identities.isEmpty { profile["identities"] = .object(identities) }
         return .object(profile)
+    }
+
+    /// When the first of the profile's consent answers still holding at `now` expires (milliseconds):
+    /// the document shows it as given until then, and as unanswered after, with no new version.
+    private func nextConsentExpiry(of id: ProfileID, after now: Int64, in connection: SQLiteConnection) throws -> Int64?
+    {
+        let select = try connection.prepare(
+            "SELECT min(expires_at) FROM consents WHERE profile_id = ?1 AND expires_at > ?2")
+        try select.bind(id.rawValue, at: 1)
+        try select.bind(now, at: 2)
+        return try select.queryFirst { $0.optionalInt64(at: 0) } ?? nil
     }
 
     /// The profile's events, newest first, `limit` at a time before sequence `before`.
@@ -245,7 +263,7 @@ public struct ProfileReader: Sendable {
 }
 
 /// Serialised default documents of read profiles, keyed by profile and stored version, within a
-/// budget of bytes.
+/// budget of bytes. A document showing a consent answer with an expiry is served only until then.
 ///
 /// Decoding a profile's fragments and computed attributes, merging and rendering them costs far more
 /// than the two indexed reads that tell whether anything changed; the writer gives every profile it
@@ -253,7 +271,7 @@ public struct ProfileReader: Sendable {
 /// leave first, a few at a time, so no reader waits behind a large eviction.
 final class DocumentCache: Sendable {
     private struct Entries {
-        var documents: [Int64: (version: Int64, document: [UInt8])] = [:]
+        var documents: [Int64: (version: Int64, validUntil: Int64, document: [UInt8])] = [:]
         /// Profiles in the order they entered, from `head` on; some may have left since.
         var arrivals: [Int64] = []
         var head = 0
@@ -284,18 +302,23 @@ final class DocumentCache: Sendable {
         self.capacityBytes = capacityBytes
     }
 
-    func document(of profile: Int64, version: Int64) -> [UInt8]? {
+    /// The document cached for `profile` at `version`, unless it stopped being valid by `now`
+    /// (milliseconds).
+    func document(of profile: Int64, version: Int64, at now: Int64 = 0) -> [UInt8]? {
         entries.withLock { entries in
-            guard let entry = entries.documents[profile], entry.version == version else { return nil }
+            guard let entry = entries.documents[profile], entry.version == version, now < entry.validUntil else {
+                return nil
+            }
             return entry.document
         }
     }
 
-    func store(_ document: [UInt8], of profile: Int64, version: Int64) {
+    /// Keeps `document` as `profile`'s at `version`, valid until `validUntil` (milliseconds).
+    func store(_ document: [UInt8], of profile: Int64, version: Int64, validUntil: Int64 = .max) {
         let cost = document.count + Self.overhead
         guard cost <= capacityBytes else { return }
         entries.withLock { entries in
-            if let replaced = entries.documents.updateValue((version, document), forKey: profile) {
+            if let replaced = entries.documents.updateValue((version, validUntil, document), forKey: profile) {
                 entries.bytes -= replaced.document.count + Self.overhead
             } else {
                 entries.arrivals.append(profile)

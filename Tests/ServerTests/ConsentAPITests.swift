@@ -100,6 +100,26 @@ import Testing
             "\(timeline.text)")
     }
 
+    @Test("an answer expires when the server's clock passes its expiry, on the profile too")
+    func expiryFollowsTheClock() async throws {
+        let clock = ManualClock()
+        let server = try await RunningServer(clock: clock)
+        defer { server.finish() }
+        try await server.identify("u-1", at: clock.now(), traits: ["tier": "gold"], emailConsent: nil)
+        let until = Timestamp(milliseconds: clock.now().milliseconds + 3_600_000)
+        let body: JSONValue = ["purposes": ["marketing": "y"], "expiresAt": .string(until.iso8601)]
+        let put = try await server.send("PUT", "/v1/profiles/userId/u-1/consent", body: body.serialized, auth: .admin)
+        #expect(put.json["effective"]?["marketing"] == "y", "\(put.text)")
+        let before = try await server.send("GET", "/v1/profiles/userId/u-1", auth: .admin)
+        #expect(before.json["consent"]?["marketing"]?["value"] == "y", "\(before.text)")
+
+        clock.advance(milliseconds: 7_200_000)
+        let later = try await server.send("GET", "/v1/profiles/userId/u-1/consent", auth: .admin)
+        #expect(later.json["effective"]?["marketing"] == "n" && later.json["consent"]?["marketing"]?["expired"] == true)
+        let profile = try await server.send("GET", "/v1/profiles/userId/u-1", auth: .admin)
+        #expect(profile.json["consent"]?["marketing"]?["value"] == "u", "\(profile.text)")
+    }
+
     @Test(
         "every member is checked, and the refusal names it",
         arguments: [

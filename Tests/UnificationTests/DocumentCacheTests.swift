@@ -14,6 +14,14 @@ import Testing
         #expect(cache.bytes == 1 + 64, "a replaced document no longer counts")
     }
 
+    @Test("a document showing an answer that expires is served only until the expiry")
+    func validity() {
+        let cache = DocumentCache(capacityBytes: 10_000)
+        cache.store([1], of: 7, version: 4, validUntil: 1_000)
+        #expect(cache.document(of: 7, version: 4, at: 999) == [1])
+        #expect(cache.document(of: 7, version: 4, at: 1_000) == nil)
+    }
+
     @Test("the cache stays within its byte budget, letting the oldest documents go first")
     func budget() {
         let cache = DocumentCache(capacityBytes: 100 * (100 + 64))
