@@ -24,6 +24,7 @@ enum ActivationSchema {
             idempotency_key TEXT NOT NULL UNIQUE,
             reason TEXT NOT NULL,
             profile_id INTEGER,
+            audience_id INTEGER,
             payload BLOB NOT NULL,
             created_at INTEGER NOT NULL,
             state TEXT NOT NULL,

@@ -15,6 +15,9 @@ public struct OutboxEntry: Sendable, Equatable {
     public var reason: String
     /// The profile it is about, when there is one.
     public var profileID: Int64?
+    /// The audience whose fields it carries, when an audience caused it: policies are checked
+    /// against what that audience's rule reads.
+    public var audienceID: Int64?
     /// The mapped payload (``PayloadMapping/payload(for:)``).
     public var payload: JSONValue
     /// When the change that caused it happened.
@@ -22,13 +25,14 @@ public struct OutboxEntry: Sendable, Equatable {
 
     /// Creates an entry.
     public init(
-        destinationID: Int64, idempotencyKey: String, reason: String, profileID: Int64?, payload: JSONValue,
-        createdAt: Timestamp
+        destinationID: Int64, idempotencyKey: String, reason: String, profileID: Int64?, audienceID: Int64? = nil,
+        payload: JSONValue, createdAt: Timestamp
     ) {
         self.destinationID = destinationID
         self.idempotencyKey = idempotencyKey
         self.reason = reason
         self.profileID = profileID
+        self.audienceID = audienceID
         self.payload = payload
         self.createdAt = createdAt
     }
@@ -74,6 +78,8 @@ public struct Delivery: Sendable, Equatable {
     public var reason: String
     /// The profile it is about.
     public var profileID: Int64?
+    /// The audience that caused it, if one did.
+    public var audienceID: Int64? = nil
     /// The payload as JSON bytes.
     public var payload: [UInt8]
     /// When the change that caused it happened.
@@ -93,7 +99,8 @@ public struct Delivery: Sendable, Equatable {
     public var json: JSONValue {
         [
             "id": .int(id), "destinationId": .int(destinationID), "idempotencyKey": .string(idempotencyKey),
-            "reason": .string(reason), "profileId": .optional(profileID), "payload": payloadValue,
+            "reason": .string(reason), "profileId": .optional(profileID), "audienceId": .optional(audienceID),
+            "payload": payloadValue,
             "createdAt": .string(createdAt.iso8601), "state": .string(status.state.rawValue),
             "attempts": .int(Int64(status.attempts)), "nextAttemptAt": .string(status.nextAttemptAt.iso8601),
             "detail": .optional(status.detail), "lastStatus": .optional(lastStatus.map(Int64.init)),

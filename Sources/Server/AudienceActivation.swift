@@ -82,7 +82,8 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
             let reason =
                 entered ? OutboxEntry.reason(audienceEntered: audience) : OutboxEntry.reason(audienceExited: audience)
             try enqueue(
-                profile: change.profileID, audience: audience, destination: activation.destinationID, reason: reason,
+                profile: change.profileID, audience: (change.audienceID, audience),
+                destination: activation.destinationID, reason: reason,
                 cause: ["audience", String(change.audienceID), "history", String(change.id)], at: change.time,
                 in: connection)
         }
@@ -90,19 +91,20 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
 
     /// Writes one delivery with the destination's mapping applied to the profile.
     private func enqueue(
-        profile: Int64, audience: String, destination id: Int64, reason: String, cause: [String], at time: Timestamp,
-        in connection: SQLiteConnection
+        profile: Int64, audience: (id: Int64, name: String), destination id: Int64, reason: String, cause: [String],
+        at time: Timestamp, in connection: SQLiteConnection
     ) throws {
         guard let destination = try destinations.destination(id: id),
             let view = try profiles.view(of: profile, in: connection)
         else { return }
         let input = MappingInput(
             profileID: profile, identities: profiles.identityValues(of: profile), attributes: view.attributes,
-            computed: view.computed, audience: audience, event: nil)
+            computed: view.computed, audience: audience.name, event: nil)
         _ = try outbox.enqueue(
             OutboxEntry(
                 destinationID: id, idempotencyKey: OutboxEntry.key(destinationID: id, cause: cause), reason: reason,
-                profileID: profile, payload: destination.settings.mapping.payload(for: input), createdAt: time),
+                profileID: profile, audienceID: audience.id, payload: destination.settings.mapping.payload(for: input),
+                createdAt: time),
             in: connection)
     }
 
@@ -161,7 +163,8 @@ final class AudienceActivation: MembershipListener, @unchecked Sendable {
         let due = min(time, self.profiles.clock.now())
         for profile in profiles {
             try enqueue(
-                profile: profile, audience: name, destination: destination, reason: "audience sync: \(name)",
+                profile: profile, audience: (audience, name), destination: destination,
+                reason: "audience sync: \(name)",
                 cause: ["audience", String(audience), "sync", String(time.milliseconds), String(profile)],
                 at: due, in: connection)
         }

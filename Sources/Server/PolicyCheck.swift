@@ -31,8 +31,8 @@ struct PolicyCheck: Sendable {
     }
 }
 
-/// Skips, at send time, a delivery that a policy denies: the audience that caused it (named in the
-/// delivery's reason) and the destination's mapping are checked against the policies of the
+/// Skips, at send time, a delivery that a policy denies: the audience that caused it (its
+/// `audienceID`, which survives a rename) and the destination's mapping are checked against the policies of the
 /// destination's marketing actions as they are now, since policies and labels may have changed
 /// since the audience was activated. The reason is `policy:NAME` with the first policy at fault.
 ///
@@ -40,7 +40,7 @@ struct PolicyCheck: Sendable {
 /// the catalog changes, so a busy destination costs one evaluation a second, not one per delivery.
 final class PolicyDeliveryFilter: DeliveryFilter, Sendable {
     private struct Key: Hashable {
-        var audience: String?
+        var audience: Int64?
         var destination: Int64
         var destinationVersion: Int64
     }
@@ -58,18 +58,9 @@ final class PolicyDeliveryFilter: DeliveryFilter, Sendable {
         self.check = check
     }
 
-    /// The prefixes of the reasons audience deliveries carry (see `OutboxEntry.reason(audienceEntered:)`).
-    static let audienceReasons = ["audience entered: ", "audience exited: ", "audience sync: "]
-
-    /// The audience named in a delivery's reason, or `nil` for deliveries not caused by an audience.
-    static func audienceName(in reason: String) -> String? {
-        for prefix in audienceReasons where reason.hasPrefix(prefix) { return String(reason.dropFirst(prefix.count)) }
-        return nil
-    }
-
     func skipReason(for delivery: Delivery, to destination: Destination) -> String? {
         let key = Key(
-            audience: Self.audienceName(in: delivery.reason), destination: destination.id,
+            audience: delivery.audienceID, destination: destination.id,
             destinationVersion: destination.updatedAt.milliseconds)
         let now = Timestamp.now().milliseconds
         let version = check.governance.version
@@ -84,16 +75,15 @@ final class PolicyDeliveryFilter: DeliveryFilter, Sendable {
         return reason
     }
 
-    private func decide(_ audienceName: String?, destination: Destination) -> String? {
+    private func decide(_ audienceID: Int64?, destination: Destination) -> String? {
         var used = PolicyCheck.usedFields(of: destination.settings.mapping)
-        if let audienceName {
+        if let audienceID {
             do {
-                // An audience renamed or deleted since the delivery was queued cannot be checked:
-                // skipping is the safe mistake, and the delivery can be replayed.
-                guard let audience = try check.audiences.audiences().first(where: { $0.name == audienceName }) else {
-                    return "policy:unknown-audience"
-                }
-                used += try check.usedFields(of: audience.rule)
+                used += try check.usedFields(of: check.audiences.audience(audienceID).rule)
+            } catch AudienceError.notFound(_) {
+                // An audience deleted since the delivery was queued cannot be checked: skipping is
+                // the safe mistake, and the delivery can be replayed.
+                return "policy:unknown-audience"
             } catch {
                 return "policy:unreadable"
             }

@@ -115,7 +115,7 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
             switch (trigger.moment, change.change) {
             case (.audienceEntered, .realized), (.audienceExited, .exited):
                 try fire(
-                    trigger, profile: change.profileID, event: nil, audience: audience,
+                    trigger, profile: change.profileID, event: nil, audience: (change.audienceID, audience),
                     cause: ["history", String(change.id)], in: connection)
             default: continue
             }
@@ -126,7 +126,7 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
 
     /// Checks the trigger's condition for the profile and writes its delivery.
     private func fire(
-        _ trigger: Trigger, profile: Int64, event: String?, audience: String?, cause: [String],
+        _ trigger: Trigger, profile: Int64, event: String?, audience: (id: Int64, name: String)?, cause: [String],
         in connection: SQLiteConnection
     ) throws {
         guard let destination = try destinations.destination(id: trigger.destinationID),
@@ -141,12 +141,13 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
         }
         let input = MappingInput(
             profileID: profile, identities: profiles.identityValues(of: profile), attributes: view.attributes,
-            computed: view.computed, audience: audience, event: event ?? trigger.name)
+            computed: view.computed, audience: audience?.name, event: event ?? trigger.name)
         let key = OutboxEntry.key(destinationID: destination.id, cause: ["trigger", String(trigger.id)] + cause)
         _ = try outbox.enqueue(
             OutboxEntry(
                 destinationID: destination.id, idempotencyKey: key, reason: OutboxEntry.reason(trigger: trigger.name),
-                profileID: profile, payload: destination.settings.mapping.payload(for: input), createdAt: clock.now()),
+                profileID: profile, audienceID: audience?.id, payload: destination.settings.mapping.payload(for: input),
+                createdAt: clock.now()),
             in: connection)
     }
 

@@ -167,6 +167,10 @@ import Testing
             "POST", "/v1/audiences/\(audience)/activations", body: #"{"destinationId": \#(destination)}"#, auth: .admin)
         #expect(activation.status == 201, "\(activation.text)")
         #expect(try await receiver.waitFor(count: 1).count == 1)
+        // Deliveries name their audience by id: a rename does not stop the policy check.
+        let renamed = try await server.send(
+            "PUT", "/v1/audiences/\(audience)", body: #"{"name": "Gold members"}"#, auth: .admin)
+        #expect(renamed.status == 200, "\(renamed.text)")
 
         _ = try await server.send("PUT", "/v1/labels", body: #"{"fields": {"attributes.tier": ["C4"]}}"#, auth: .admin)
         let policy = #"{"name": "no-tier-email", "action": "email-targeting", "deny": "C4"}"#
@@ -185,6 +189,7 @@ import Testing
             if skipped.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(Set(skipped.compactMap { $0["detail"]?.stringValue }) == ["policy:no-tier-email"], "\(skipped)")
+        #expect(skipped.allSatisfy { $0["audienceId"]?.intValue == audience })
         let all = try await server.send("GET", "/v1/destinations/\(destination)/deliveries", auth: .admin)
         let sent = (all.json["deliveries"]?.arrayValue ?? []).filter { $0["state"] != "skipped" }
         #expect(sent.count == 1, "nothing after the policy: \(all.text)")
