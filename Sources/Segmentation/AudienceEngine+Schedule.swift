@@ -2,7 +2,8 @@ import Audiences
 import Storage
 public import TesseraCore
 
-/// Exits (and entries) that happen because time passed: a sliding window lets an event go.
+/// Exits (and entries) that happen because time passed: a sliding window lets an event go, or a
+/// consent answer expires.
 extension AudienceEngine {
     /// Evaluates every profile due at or before `now` at the moment it was due, so an exit is
     /// recorded at the instant its window expired even when the server was down then.
@@ -19,6 +20,7 @@ extension AudienceEngine {
             let due = try select.query { ($0.int64(at: 0), Timestamp(milliseconds: $0.int64(at: 1))) }
             var change = StreamingPlan.Change()
             change.time = true
+            change.consent = true
             for (profile, time) in due {
                 try self.schedule(profile, due: nil, in: connection)
                 try self.evaluate(profile, change: change, at: time, cause: "time", in: connection)

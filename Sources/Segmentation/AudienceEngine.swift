@@ -221,7 +221,13 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             default: break
             }
         }
-        try schedule(profile, due: plan.hasSlidingWindows ? state.nextExpiry(after: now) : nil, in: connection)
+        var due = plan.hasSlidingWindows ? state.nextExpiry(after: now) : nil
+        if plan.readsConsent,
+            let expiry = try ProfileEngine.nextConsentExpiry(of: profile, after: now, in: connection)
+        {
+            due = min(due ?? expiry, expiry)
+        }
+        try schedule(profile, due: due, in: connection)
     }
 
     /// Writes an entry or exit, and its history line.

@@ -61,6 +61,19 @@ extension ProfileEngine {
         try Self.consentAnswers(of: profile, at: clock.now(), in: connection)
     }
 
+    /// When the first of the profile's answers still holding at `time` expires, if one does:
+    /// answers for the whole profile, or with `identities` those given for one identity too.
+    public static func nextConsentExpiry(
+        of profile: Int64, after time: Timestamp, identities: Bool = false, in connection: SQLiteConnection
+    ) throws -> Timestamp? {
+        let scope = identities ? "" : " AND identity = ''"
+        let select = try connection.prepare(
+            "SELECT min(expires_at) FROM consents WHERE profile_id = ?1 AND expires_at > ?2\(scope)")
+        try select.bind(profile, at: 1)
+        try select.bind(time.milliseconds, at: 2)
+        return try select.queryFirst { $0.optionalInt64(at: 0) }.flatMap { $0 }.map(Timestamp.init(milliseconds:))
+    }
+
     /// The profile's answers for the whole profile at `time`, by purpose, as stored: usable on any
     /// connection, read or write (delivery checks them at send time).
     public static func consentAnswers(

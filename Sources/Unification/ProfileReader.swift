@@ -107,8 +107,9 @@ public struct ProfileReader: Sendable {
             if let version, let cached = cache.document(of: id.rawValue, version: version, at: now) { return cached }
             let bytes = try document(of: id, policy: policy, fields: nil, in: connection)?.serializedBytes
             if let version, let bytes {
-                let until = try nextConsentExpiry(of: id, after: now, in: connection)
-                cache.store(bytes, of: id.rawValue, version: version, validUntil: until ?? .max)
+                let until = try ProfileEngine.nextConsentExpiry(
+                    of: id.rawValue, after: Timestamp(milliseconds: now), identities: true, in: connection)
+                cache.store(bytes, of: id.rawValue, version: version, validUntil: until?.milliseconds ?? .max)
             }
             return bytes
         }
@@ -192,17 +193,6 @@ public struct ProfileReader: Sendable {
         }
         if !identities.isEmpty { profile["identities"] = .object(identities) }
         return .object(profile)
-    }
-
-    /// When the first of the profile's consent answers still holding at `now` expires (milliseconds):
-    /// the document shows it as given until then, and as unanswered after, with no new version.
-    private func nextConsentExpiry(of id: ProfileID, after now: Int64, in connection: SQLiteConnection) throws -> Int64?
-    {
-        let select = try connection.prepare(
-            "SELECT min(expires_at) FROM consents WHERE profile_id = ?1 AND expires_at > ?2")
-        try select.bind(id.rawValue, at: 1)
-        try select.bind(now, at: 2)
-        return try select.queryFirst { $0.optionalInt64(at: 0) } ?? nil
     }
 
     /// The profile's events, newest first, `limit` at a time before sequence `before`.

@@ -120,6 +120,35 @@ import Testing
         #expect(profile.json["consent"]?["marketing"]?["value"] == "u", "\(profile.text)")
     }
 
+    @Test("a member of an audience that needs consent leaves it when the answer expires, not later")
+    func audienceExitAtExpiry() async throws {
+        let clock = ManualClock()
+        let server = try await RunningServer(clock: clock)
+        defer { server.finish() }
+        let rule: JSONValue = ["name": "Emailable", "rule": #"consent marketing.email = "y""#]
+        let created = try await server.send("POST", "/v1/audiences", body: rule.serialized, auth: .admin)
+        let audience = try #require(created.json["id"]?.intValue)
+        try await server.identify("u-1", at: clock.now(), traits: ["tier": "gold"], emailConsent: nil)
+        let until = Timestamp(milliseconds: clock.now().milliseconds + 3_600_000)
+        let body: JSONValue = ["purposes": ["marketing.email": "y"], "expiresAt": .string(until.iso8601)]
+        _ = try await server.send("PUT", "/v1/profiles/userId/u-1/consent", body: body.serialized, auth: .admin)
+        func size() async throws -> Int64? {
+            try await server.send("GET", "/v1/audiences/\(audience)/size", auth: .admin).json["size"]?.intValue
+        }
+        #expect(try await size() == 1)
+
+        clock.advance(milliseconds: 7_200_000)
+        var left = try await size() == 0
+        for _ in 0..<40 where !left {
+            try await Task.sleep(for: .milliseconds(50))
+            left = try await size() == 0
+        }
+        #expect(left, "the scheduler made the member leave without any new record")
+        let history = try await server.send("GET", "/v1/audiences/\(audience)/history", auth: .admin)
+        let exit = history.json["history"]?.arrayValue?.first { $0["change"] == "exited" }
+        #expect(exit?["time"]?.stringValue == until.iso8601, "at the expiry: \(history.text)")
+    }
+
     @Test(
         "every member is checked, and the refusal names it",
         arguments: [

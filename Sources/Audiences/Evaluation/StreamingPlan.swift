@@ -260,6 +260,9 @@ public final class StreamingPlan: Sendable {
     /// Whether any audience has a sliding window, so time passing can change membership.
     public var hasSlidingWindows: Bool { !sliding.isEmpty }
 
+    /// Whether any audience reads consent, whose answers can expire.
+    public var readsConsent: Bool { !readingConsent.isEmpty }
+
     /// Orders audiences so that each comes after the audiences it refers to.
     static func dependencyOrder(
         _ audiences: [AudienceDefinition]
