@@ -158,6 +158,9 @@ extension GraphState {
                 && nodes[Int(node)].flags.contains(.hasInactiveLinks)
         let existing = mayHaveEdge ? edge(between: anchor, node) : nil
         if let existing, edges[Int(existing)].state == .unlinked { return }
+        // A link already made stands: being flagged as shared stops an identity making new links,
+        // and cutting this one here would leave its profile split without a split.
+        if let existing, edges[Int(existing)].state == .active { return }
         if nodes[Int(node)].flags.contains(.shared) {
             refuse(existing, anchor, anchorIdentity, node, identity, code: .sharedIdentity, argument: Int64(node))
             return
@@ -166,7 +169,6 @@ extension GraphState {
             refuse(existing, anchor, anchorIdentity, node, identity, code: code, argument: argument)
             return
         }
-        if let existing, edges[Int(existing)].state == .active { return }
 
         let provenance = currentProvenanceIndex()
         if let existing {
