@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// The audit log's own database, `<directory>/audit.sqlite`, attached to every connection of the
 /// store as schema `audit`.
 ///
@@ -9,8 +11,9 @@
 /// keyed by a random profile id, touched one B-tree page per read and measured a p99 three to
 /// four times the unaudited one (see `Benchmarks/README.md`, profile lookup).
 ///
-/// A profile's entries are those the index lists, one seek per segment, plus a scan of the
-/// segment still being written (fewer than ``segmentSize`` rows).
+/// A profile's entries are those the index lists, one seek per segment kept, plus a scan of the
+/// segment still being written (fewer than ``segmentSize`` rows). Retention deletes whole segments,
+/// oldest first, which also bounds the seeks.
 ///
 /// Commits sync at checkpoints only (`synchronous = NORMAL`): entries wait in memory for a moment
 /// before they are written anyway, and a sync per flush would buy nothing. Statements name tables
@@ -100,7 +103,8 @@ enum AuditDatabase {
         var ids: [Int64] = []
         let indexed = try connection.prepare(
             "SELECT id FROM audit_by_profile WHERE segment = ?1 AND profile_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4")
-        var segment = max(0, after) >> segmentBits
+        let first = try connection.prepare("SELECT min(id) FROM audit_log").queryFirst { $0.optionalInt64(at: 0) }
+        var segment = max(max(0, after), (first ?? nil) ?? 0) >> segmentBits
         while segment < next && ids.count < limit {
             try indexed.bind(segment, at: 1)
             try indexed.bind(profile, at: 2)
@@ -117,6 +121,31 @@ enum AuditDatabase {
         try tail.bind(profile, at: 3)
         try tail.bind(limit - ids.count, at: 4)
         return ids + (try tail.query { $0.int64(at: 0) })
+    }
+
+    /// Deletes the oldest indexed segment when its newest entry is older than `cutoff`, with its
+    /// index entries; the segment being written is never deleted.
+    ///
+    /// - Returns: how many entries went, 0 when none was due.
+    static func deleteOldestSegment(before cutoff: Timestamp, in connection: SQLiteConnection) throws -> Int {
+        let first = try connection.prepare("SELECT min(id) FROM audit_log").queryFirst { $0.optionalInt64(at: 0) }
+        guard let first = first ?? nil else { return 0 }
+        let segment = first >> segmentBits
+        guard segment < (try nextSegment(connection)) else { return 0 }
+        let range = (segment << segmentBits, (segment + 1) << segmentBits)
+        let newest = try connection.prepare("SELECT max(time) FROM audit_log WHERE id >= ?1 AND id < ?2")
+        try newest.bind(range.0, at: 1)
+        try newest.bind(range.1, at: 2)
+        guard let time = try newest.queryFirst({ $0.optionalInt64(at: 0) }) ?? nil, time < cutoff.milliseconds
+        else { return 0 }
+        let unindex = try connection.prepare("DELETE FROM audit_by_profile WHERE segment = ?1")
+        try unindex.bind(segment, at: 1)
+        try unindex.run()
+        let delete = try connection.prepare("DELETE FROM audit_log WHERE id >= ?1 AND id < ?2")
+        try delete.bind(range.0, at: 1)
+        try delete.bind(range.1, at: 2)
+        try delete.run()
+        return connection.changes
     }
 
     /// The first segment not indexed yet.

@@ -75,6 +75,21 @@ extension Store {
         }
     }
 
+    /// Deletes the entries older than `cutoff`, a segment per transaction, oldest first; the newest
+    /// segment and any segment holding a later entry stay.
+    ///
+    /// - Returns: how many entries went.
+    public func deleteAuditEntries(before cutoff: Timestamp) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await transaction { connection in
+                try AuditDatabase.deleteOldestSegment(before: cutoff, in: connection)
+            }
+            guard deleted > 0 else { return total }
+            total += deleted
+        }
+    }
+
     /// Every entry about `profile`, oldest first, read on `connection` (inside ``read(_:)`` or
     /// ``transaction(_:)``).
     public func auditEntries(of profile: Int64, in connection: SQLiteConnection) throws -> [AuditEntry] {

@@ -6,7 +6,7 @@ import TesseraCore
 /// The `privacy` section of the configuration file: retention periods and privacy-job settings.
 ///
 ///     "privacy": {
-///       "eventsTtlDays": 396, "anonymousProfilesTtlDays": 90,
+///       "eventsTtlDays": 396, "anonymousProfilesTtlDays": 90, "auditTtlDays": 730,
 ///       "anonymousNamespaces": ["anonymousId", "cookieId", "deviceId", "ecid"],
 ///       "accessDocumentTtlDays": 7, "retentionIntervalMinutes": 60, "vacuumAfterDelete": false,
 ///       "keyFile": "/etc/tessera/privacy-key"
@@ -33,7 +33,7 @@ extension ConfigurationFile {
             return .some(number == 0 ? nil : .seconds(number * 86_400))
         }
         let known: Set<String> = [
-            "eventsTtlDays", "anonymousProfilesTtlDays", "anonymousNamespaces", "accessDocumentTtlDays",
+            "eventsTtlDays", "anonymousProfilesTtlDays", "auditTtlDays", "anonymousNamespaces", "accessDocumentTtlDays",
             "retentionIntervalMinutes", "vacuumAfterDelete", "keyFile",
         ]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
@@ -41,6 +41,7 @@ extension ConfigurationFile {
         }
         if let ttl = try days("eventsTtlDays") { configuration.eventsTTL = ttl }
         if let ttl = try days("anonymousProfilesTtlDays") { configuration.anonymousProfilesTTL = ttl }
+        if let ttl = try days("auditTtlDays") { configuration.auditTTL = ttl }
         if let ttl = try days("accessDocumentTtlDays") {
             configuration.accessDocumentTTL = ttl ?? .seconds(7 * 86_400)
         }

@@ -8,7 +8,7 @@ import TesseraCore
 enum ServeCommand {
     static let options: Set<String> = [
         "data", "listen", "config", "threads", "max-record-bytes", "max-request-bytes", "commit-window-ms",
-        "dedupe-window-days", "synchronous", "log-level", "events-ttl-days", "anonymous-ttl-days",
+        "dedupe-window-days", "synchronous", "log-level", "events-ttl-days", "anonymous-ttl-days", "audit-ttl-days",
         "profile-cache-mb",
     ]
 
@@ -135,7 +135,8 @@ private final class Once: @unchecked Sendable {
 }
 
 extension ServeCommand {
-    /// `--events-ttl-days N` and `--anonymous-ttl-days N` (0 keeps that data for ever) override the file.
+    /// `--events-ttl-days N`, `--anonymous-ttl-days N` and `--audit-ttl-days N` (0 keeps that data for
+    /// ever) override the file.
     static func applyRetentionFlags(_ arguments: Arguments, to privacy: inout PrivacyConfiguration) throws {
         func ttl(_ name: String) throws -> Duration?? {
             guard arguments.options[name] != nil else { return .none }
@@ -144,5 +145,6 @@ extension ServeCommand {
         }
         if let events = try ttl("events-ttl-days") { privacy.eventsTTL = events }
         if let anonymous = try ttl("anonymous-ttl-days") { privacy.anonymousProfilesTTL = anonymous }
+        if let audit = try ttl("audit-ttl-days") { privacy.auditTTL = audit }
     }
 }

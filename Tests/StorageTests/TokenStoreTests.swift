@@ -143,6 +143,30 @@ struct TokenStoreTests {
         }
     }
 
+    @Test("retention deletes whole segments whose newest entry is older than the cutoff, never the newest")
+    func auditRetention() async throws {
+        try await withStore { store, _ in
+            let size = Int(AuditDatabase.segmentSize)
+            // Entry n was read at time n: three full segments and a part of a fourth.
+            let entries = (1...(size * 3 + 100)).map { (n: Int) -> AuditEntry in
+                AuditEntry(
+                    time: Timestamp(milliseconds: Int64(n)), tokenID: "tok", route: "/v1/audit", action: "read",
+                    profileID: Int64(n % 3))
+            }
+            try await store.appendAudit(entries)
+
+            // The first segment holds ids 1..<size, its newest read at size - 1.
+            #expect(try await store.deleteAuditEntries(before: Timestamp(milliseconds: Int64(size - 1))) == 0)
+            let first = try await store.deleteAuditEntries(before: Timestamp(milliseconds: Int64(size)))
+            #expect(first == size - 1)
+            #expect(try store.auditEntries(after: nil, limit: 1).first?.id == Int64(size))
+            let rest = try await store.deleteAuditEntries(before: Timestamp(milliseconds: Int64.max))
+            #expect(rest == size * 2, "the second and third segments; the one being written stays")
+            let kept = try store.auditEntries(after: nil, limit: 1_000, profileID: 1)
+            #expect(!kept.isEmpty && kept.allSatisfy { $0.id! >= Int64(size * 3) && $0.profileID == 1 })
+        }
+    }
+
     /// A data directory holding a database written by an older Tessera: migrated to `version`, then
     /// given `rows`.
     private static func store(atVersion version: Int, with rows: String) throws -> TemporaryDirectory {

@@ -13,11 +13,13 @@ import Testing
         let configuration = try read(
             """
             {"privacy": {"eventsTtlDays": 30, "anonymousProfilesTtlDays": null, "accessDocumentTtlDays": 1,
+             "auditTtlDays": 400,
              "anonymousNamespaces": ["cookieId"], "retentionIntervalMinutes": 5, "vacuumAfterDelete": true,
              "keyFile": "/secure/privacy-key"}}
             """)
         #expect(configuration.eventsTTL == .seconds(30 * 86_400))
         #expect(configuration.anonymousProfilesTTL == nil)
+        #expect(configuration.auditTTL == .seconds(400 * 86_400))
         #expect(configuration.accessDocumentTTL == .seconds(86_400))
         #expect(configuration.anonymousNamespaces == ["cookieId"])
         #expect(configuration.retentionInterval == .seconds(300))
@@ -30,6 +32,7 @@ import Testing
         "a bad setting names itself",
         arguments: [
             (#"{"privacy": {"eventsTtlDays": -1}}"#, "eventsTtlDays"),
+            (#"{"privacy": {"auditTtlDays": "forever"}}"#, "auditTtlDays"),
             (#"{"privacy": {"anonymousNamespaces": "cookieId"}}"#, "anonymousNamespaces"),
             (#"{"privacy": {"retentionIntervalMinutes": 0}}"#, "retentionIntervalMinutes"),
             (#"{"privacy": {"ttl": 3}}"#, "ttl"),
@@ -48,10 +51,12 @@ import Testing
     @Test("serve's flags override the retention periods")
     func flags() throws {
         let arguments = try Arguments(
-            ["--events-ttl-days", "0", "--anonymous-ttl-days", "14"], options: ServeCommand.options)
+            ["--events-ttl-days", "0", "--anonymous-ttl-days", "14", "--audit-ttl-days", "365"],
+            options: ServeCommand.options)
         let configuration = try ServeCommand.configuration(from: arguments, environment: [:])
         #expect(configuration.privacy.eventsTTL == nil)
         #expect(configuration.privacy.anonymousProfilesTTL == .seconds(14 * 86_400))
+        #expect(configuration.privacy.auditTTL == .seconds(365 * 86_400))
     }
 
     private func read(_ text: String) throws -> PrivacyConfiguration {

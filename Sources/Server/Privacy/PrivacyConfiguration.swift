@@ -9,6 +9,9 @@ public struct PrivacyConfiguration: Sendable {
     /// records' own timestamps, as the profile's identities show it); `nil` keeps them for ever.
     /// Default 90 days.
     public var anonymousProfilesTTL: Duration? = .seconds(90 * 86_400)
+    /// How long audit entries (who read whose personal data) are kept; `nil` keeps them for ever.
+    /// Default two years. Entries go in blocks of 16,384, once the newest of a block is this old.
+    public var auditTTL: Duration? = .seconds(730 * 86_400)
     /// The namespaces that identify nobody by themselves: a profile holding only these is anonymous.
     public var anonymousNamespaces: Set<String> = [
         Namespace.anonymousID, Namespace.cookieID, Namespace.deviceID, Namespace.ecid,

@@ -5,7 +5,8 @@ import Unification
 
 /// Enforces the retention periods: deletes events older than `eventsTTL`, erases anonymous profiles
 /// not seen for `anonymousProfilesTTL` (through the same cascade as a privacy delete, without
-/// suppressing anything), and drops access documents past their time.
+/// suppressing anything), deletes audit entries older than `auditTTL`, and drops access documents
+/// past their time.
 ///
 /// Runs every `retentionInterval` in the background, each step in chunks of its own transactions so
 /// that collection never waits long behind it.
@@ -14,12 +15,14 @@ final class Retention: Sendable {
     struct Report: Sendable, Equatable {
         var events = 0
         var profiles = 0
+        var auditEntries = 0
         var accessDocuments = 0
     }
 
     private let service: PrivacyService
     private let eventsDeleted: Counter
     private let profilesDeleted: Counter
+    private let auditEntriesDeleted: Counter
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(service: PrivacyService, registry: MetricsRegistry) {
@@ -29,6 +32,9 @@ final class Retention: Sendable {
         profilesDeleted = registry.counter(
             "tessera_retention_profiles_deleted_total",
             help: "Anonymous profiles erased because they were not seen for the anonymous-profile TTL.")
+        auditEntriesDeleted = registry.counter(
+            "tessera_retention_audit_entries_deleted_total",
+            help: "Audit entries deleted because they outlived the audit TTL.")
     }
 
     /// Starts running every `retentionInterval`, the first time `retentionStartDelay` after the start
@@ -72,17 +78,23 @@ final class Retention: Sendable {
             report.profiles = try await eraseAnonymousProfiles(
                 notSeenSince: now.adding(milliseconds: -ttl.wholeMilliseconds), at: now)
         }
+        if let ttl = configuration.auditTTL {
+            report.auditEntries = try await service.store.deleteAuditEntries(
+                before: now.adding(milliseconds: -ttl.wholeMilliseconds))
+        }
         report.accessDocuments = try await service.store.transaction { connection in
             try PrivacyJobTable.dropExpiredDocuments(at: now, in: connection)
         }
         eventsDeleted.increment(by: report.events)
         profilesDeleted.increment(by: report.profiles)
+        auditEntriesDeleted.increment(by: report.auditEntries)
         if report != Report() {
             try await service.emptyWAL()
             service.logger.info(
                 "retention deleted data",
                 metadata: [
                     "events": "\(report.events)", "profiles": "\(report.profiles)",
+                    "auditEntries": "\(report.auditEntries)",
                     "documents": "\(report.accessDocuments)",
                 ])
         }
