@@ -1,4 +1,5 @@
-/// The database layout, built by numbered migrations recorded in `PRAGMA user_version`.
+/// The database layout, built by numbered migrations recorded in `PRAGMA user_version`. The audit
+/// log lives in a database of its own, whose tables ``AuditDatabase`` creates.
 ///
 /// The event log and the dedupe-key log are append-only and carry no index on message ids: random
 /// keys would make every commit rewrite about one B-tree page per record (see ``DedupeIndex``).
@@ -64,21 +65,6 @@ enum Schema {
             last_used_at INTEGER,
             revoked_at INTEGER
         ) WITHOUT ROWID;
-        CREATE TABLE audit_log (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            time INTEGER NOT NULL,
-            token_id TEXT NOT NULL,
-            route TEXT NOT NULL,
-            action TEXT NOT NULL,
-            profile_id INTEGER
-        );
-        CREATE INDEX audit_log_by_profile ON audit_log (profile_id, id);
-        """,
-        // The audit log moves to its own database (see `AuditDatabase`).
-        """
-        INSERT INTO audit.audit_log (id, time, token_id, route, action, profile_id)
-            SELECT id, time, token_id, route, action, profile_id FROM main.audit_log;
-        DROP TABLE main.audit_log;
         """,
     ]
 

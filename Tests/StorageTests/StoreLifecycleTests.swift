@@ -20,7 +20,7 @@ struct StoreLifecycleTests {
         let version = try store.read { connection in
             try connection.prepare("PRAGMA user_version").queryFirst { $0.int64(at: 0) }
         }
-        #expect(version == 3)
+        #expect(version == 2)
     }
 
     @Test("a database from a newer schema version is refused")
