@@ -25,6 +25,7 @@ enum ActivationSchema {
             reason TEXT NOT NULL,
             profile_id INTEGER,
             audience_id INTEGER,
+            trigger_id INTEGER,
             payload BLOB NOT NULL,
             created_at INTEGER NOT NULL,
             state TEXT NOT NULL,

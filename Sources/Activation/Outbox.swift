@@ -52,8 +52,8 @@ public final class Outbox: Sendable {
         let insert = try connection.prepare(
             """
             INSERT INTO activation_outbox (destination_id, idempotency_key, reason, profile_id, audience_id,
-                payload, created_at, state, attempts, next_attempt_at, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?8, ?5, ?6, 'pending', 0, ?6, ?7)
+                trigger_id, payload, created_at, state, attempts, next_attempt_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?8, ?9, ?5, ?6, 'pending', 0, ?6, ?7)
             ON CONFLICT (idempotency_key) DO NOTHING
             """)
         try insert.bind(entry.destinationID, at: 1)
@@ -64,6 +64,7 @@ public final class Outbox: Sendable {
         try insert.bind(entry.createdAt.milliseconds, at: 6)
         try insert.bind(clock.now().milliseconds, at: 7)
         try insert.bind(entry.audienceID, at: 8)
+        try insert.bind(entry.triggerID, at: 9)
         try insert.run()
         guard connection.changes == 1 else { return false }
         let id = connection.lastInsertRowID
@@ -180,7 +181,8 @@ public final class Outbox: Sendable {
 
     static let columns = """
         id, destination_id, idempotency_key, reason, profile_id, payload, created_at, state, attempts,
-        next_attempt_at, detail, last_status, last_response, sent_at, updated_at, audience_id
+        next_attempt_at, detail, last_status, last_response, sent_at, updated_at, audience_id,
+        trigger_id
         """
 
     static func delivery(from row: SQLiteStatement) throws -> Delivery {
@@ -190,7 +192,7 @@ public final class Outbox: Sendable {
         return Delivery(
             id: row.int64(at: 0), destinationID: row.int64(at: 1), idempotencyKey: row.string(at: 2),
             reason: row.string(at: 3), profileID: row.optionalInt64(at: 4), audienceID: row.optionalInt64(at: 15),
-            payload: row.blob(at: 5),
+            triggerID: row.optionalInt64(at: 16), payload: row.blob(at: 5),
             createdAt: Timestamp(milliseconds: row.int64(at: 6)),
             status: DeliveryStatus(
                 state: state, attempts: Int(row.int64(at: 8)),

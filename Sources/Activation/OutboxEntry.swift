@@ -18,6 +18,8 @@ public struct OutboxEntry: Sendable, Equatable {
     /// The audience whose fields it carries, when an audience caused it: policies are checked
     /// against what that audience's rule reads.
     public var audienceID: Int64?
+    /// The trigger that fired it, when one did: policies are checked against what its rule reads.
+    public var triggerID: Int64?
     /// The mapped payload (``PayloadMapping/payload(for:)``).
     public var payload: JSONValue
     /// When the change that caused it happened.
@@ -26,13 +28,14 @@ public struct OutboxEntry: Sendable, Equatable {
     /// Creates an entry.
     public init(
         destinationID: Int64, idempotencyKey: String, reason: String, profileID: Int64?, audienceID: Int64? = nil,
-        payload: JSONValue, createdAt: Timestamp
+        triggerID: Int64? = nil, payload: JSONValue, createdAt: Timestamp
     ) {
         self.destinationID = destinationID
         self.idempotencyKey = idempotencyKey
         self.reason = reason
         self.profileID = profileID
         self.audienceID = audienceID
+        self.triggerID = triggerID
         self.payload = payload
         self.createdAt = createdAt
     }
@@ -80,6 +83,8 @@ public struct Delivery: Sendable, Equatable {
     public var profileID: Int64?
     /// The audience that caused it, if one did.
     public var audienceID: Int64? = nil
+    /// The trigger that fired it, if one did.
+    public var triggerID: Int64? = nil
     /// The payload as JSON bytes.
     public var payload: [UInt8]
     /// When the change that caused it happened.
@@ -100,6 +105,7 @@ public struct Delivery: Sendable, Equatable {
         [
             "id": .int(id), "destinationId": .int(destinationID), "idempotencyKey": .string(idempotencyKey),
             "reason": .string(reason), "profileId": .optional(profileID), "audienceId": .optional(audienceID),
+            "triggerId": .optional(triggerID),
             "payload": payloadValue,
             "createdAt": .string(createdAt.iso8601), "state": .string(status.state.rawValue),
             "attempts": .int(Int64(status.attempts)), "nextAttemptAt": .string(status.nextAttemptAt.iso8601),

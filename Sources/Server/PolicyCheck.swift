@@ -31,16 +31,19 @@ struct PolicyCheck: Sendable {
     }
 }
 
-/// Skips, at send time, a delivery that a policy denies: the audience that caused it (its
-/// `audienceID`, which survives a rename) and the destination's mapping are checked against the policies of the
+/// Skips, at send time, a delivery that a policy denies: what the audience that caused it reads
+/// (found by `audienceID`, which survives a rename), what the trigger that fired it reads (its event
+/// and its condition) and the destination's mapping are checked against the policies of the
 /// destination's marketing actions as they are now, since policies and labels may have changed
-/// since the audience was activated. The reason is `policy:NAME` with the first policy at fault.
+/// since the delivery was queued. The reason is `policy:NAME` with the first policy at fault.
 ///
-/// Decisions are kept per audience and destination for at most a second, and dropped at once when
-/// the catalog changes, so a busy destination costs one evaluation a second, not one per delivery.
+/// Decisions are kept per audience, trigger and destination for at most a second, and dropped at
+/// once when the catalog changes, so a busy destination costs one evaluation a second, not one per
+/// delivery.
 final class PolicyDeliveryFilter: DeliveryFilter, Sendable {
     private struct Key: Hashable {
         var audience: Int64?
+        var trigger: Int64?
         var destination: Int64
         var destinationVersion: Int64
     }
@@ -52,22 +55,25 @@ final class PolicyDeliveryFilter: DeliveryFilter, Sendable {
     }
 
     private let check: PolicyCheck
+    /// The trigger with an id, if it still exists.
+    private let trigger: @Sendable (Int64) throws -> Trigger?
     private let cache = Mutex<[Key: Cached]>([:])
 
-    init(check: PolicyCheck) {
+    init(check: PolicyCheck, trigger: @escaping @Sendable (Int64) throws -> Trigger?) {
         self.check = check
+        self.trigger = trigger
     }
 
     func skipReason(for delivery: Delivery, to destination: Destination) -> String? {
         let key = Key(
-            audience: delivery.audienceID, destination: destination.id,
+            audience: delivery.audienceID, trigger: delivery.triggerID, destination: destination.id,
             destinationVersion: destination.updatedAt.milliseconds)
         let now = Timestamp.now().milliseconds
         let version = check.governance.version
         if let cached = cache.withLock({ $0[key] }), cached.catalogVersion == version, cached.until > now {
             return cached.reason
         }
-        let reason = decide(key.audience, destination: destination)
+        let reason = decide(key, destination: destination)
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
             cache[key] = Cached(reason: reason, catalogVersion: version, until: now + 1_000)
@@ -75,15 +81,23 @@ final class PolicyDeliveryFilter: DeliveryFilter, Sendable {
         return reason
     }
 
-    private func decide(_ audienceID: Int64?, destination: Destination) -> String? {
+    private func decide(_ key: Key, destination: Destination) -> String? {
         var used = PolicyCheck.usedFields(of: destination.settings.mapping)
-        if let audienceID {
+        // An audience or trigger deleted since the delivery was queued cannot be checked: skipping
+        // is the safe mistake, and the delivery can be replayed.
+        if let audienceID = key.audience {
             do {
                 used += try check.usedFields(of: check.audiences.audience(audienceID).rule)
             } catch AudienceError.notFound(_) {
-                // An audience deleted since the delivery was queued cannot be checked: skipping is
-                // the safe mistake, and the delivery can be replayed.
                 return "policy:unknown-audience"
+            } catch {
+                return "policy:unreadable"
+            }
+        }
+        if let triggerID = key.trigger {
+            do {
+                guard let trigger = try trigger(triggerID) else { return "policy:unknown-trigger" }
+                used += try check.usedFields(of: trigger.rule)
             } catch {
                 return "policy:unreadable"
             }

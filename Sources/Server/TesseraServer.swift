@@ -84,7 +84,11 @@ public final class TesseraServer: Sendable {
                 outbox: outbox, destinations: destinations,
                 transport: WebhookTransport(certificateAuthorities: configuration.webhookCertificateAuthorities),
                 filter: DeliveryFilters(filters: [
-                    PolicyDeliveryFilter(check: check),
+                    PolicyDeliveryFilter(
+                        check: check,
+                        trigger: { [store] id in
+                            try store.read { try TriggerEngine.readAll(in: $0) }.first { $0.id == id }
+                        }),
                     ConsentDeliveryFilter(
                         store: store, consent: configuration.profiles.consent, clock: clock, governance: governance),
                 ]),

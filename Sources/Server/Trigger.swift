@@ -48,6 +48,14 @@ struct Trigger: Sendable, Equatable {
     /// When the trigger was created.
     var createdAt: Timestamp
 
+    /// What the trigger reads, as one rule: its event (for record triggers) and its condition.
+    var rule: AudienceRule {
+        var parts: [AudienceRule] = []
+        if case .event(let event) = moment { parts.append(.event(event)) }
+        if let condition { parts.append(condition) }
+        return .and(parts)
+    }
+
     /// The audiences the trigger names, in its moment and its condition.
     var audienceNames: Set<String> {
         var names = condition.map(Self.audiences(in:)) ?? []

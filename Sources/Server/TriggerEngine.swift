@@ -146,8 +146,8 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
         _ = try outbox.enqueue(
             OutboxEntry(
                 destinationID: destination.id, idempotencyKey: key, reason: OutboxEntry.reason(trigger: trigger.name),
-                profileID: profile, audienceID: audience?.id, payload: destination.settings.mapping.payload(for: input),
-                createdAt: clock.now()),
+                profileID: profile, audienceID: audience?.id, triggerID: trigger.id,
+                payload: destination.settings.mapping.payload(for: input), createdAt: clock.now()),
             in: connection)
     }
 
@@ -245,7 +245,7 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
         }
     }
 
-    private static func readAll(in connection: SQLiteConnection) throws -> [Trigger] {
+    static func readAll(in connection: SQLiteConnection) throws -> [Trigger] {
         let select = try connection.prepare(
             "SELECT id, definition, created_at FROM activation_triggers ORDER BY id", cached: false)
         return try select.query { row in

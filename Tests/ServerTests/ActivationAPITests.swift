@@ -117,6 +117,9 @@ final class WebhookReceiver: Sendable {
 
     func stop() { server.stop() }
 
+    /// The requests received so far.
+    var received: [HTTPRequest] { log.requests.withLock { $0 } }
+
     /// The requests received, once there are at least `count` (waiting up to ten seconds).
     func waitFor(count: Int) async throws -> [HTTPRequest] {
         for _ in 0..<200 {

@@ -92,6 +92,35 @@ import Testing
         #expect(Set(records.compactMap { $0["idempotencyKey"]?.stringValue }).count == 2)
     }
 
+    @Test("a trigger whose event reads a field a policy forbids for the destination's action is skipped")
+    func policyOnTheTriggersRule() async throws {
+        let airport = try await Airport()
+        defer { airport.finish() }
+        let server = airport.server
+        let now = Timestamp.now()
+        try await server.identify("u-1", at: now, traits: ["email": "one@example.com"], emailConsent: nil)
+        let labels = #"{"fields": {"events.properties.zone": ["S1"]}}"#
+        #expect(try await server.send("PUT", "/v1/labels", body: labels, auth: .admin).status == 200)
+        let policy = #"{"name": "no-zone-personalization", "action": "onsite-personalization", "deny": "S1"}"#
+        #expect(try await server.send("POST", "/v1/policies", body: policy, auth: .admin).status == 201)
+        let created = try await airport.trigger([
+            "name": "zone-offer", "event": #"did "Location Updated" where properties.zone = "duty-free""#,
+        ])
+        let triggerID = try #require(created.json["id"]?.intValue)
+
+        try await server.track("u-1", "Location Updated", at: now, properties: ["zone": "duty-free"])
+        var skipped: [JSONValue] = []
+        for _ in 0..<50 where skipped.isEmpty {
+            let page = try await server.send(
+                "GET", "/v1/destinations/\(airport.destinationID)/deliveries?state=skipped", auth: .admin)
+            skipped = page.json["deliveries"]?.arrayValue ?? []
+            if skipped.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(skipped.count == 1 && skipped.first?["triggerId"]?.intValue == triggerID)
+        #expect(skipped.first?["detail"] == "policy:no-zone-personalization", "\(skipped)")
+        #expect(airport.receiver.received.isEmpty)
+    }
+
     @Test("leaving an audience fires an audience-exit trigger once, with the profile as it left")
     func audienceExit() async throws {
         let airport = try await Airport()
