@@ -222,11 +222,7 @@ public final class AudienceEngine: ProfileObserver, @unchecked Sendable {
             }
         }
         var due = plan.hasSlidingWindows ? state.nextExpiry(after: now) : nil
-        if plan.readsConsent,
-            let expiry = try ProfileEngine.nextConsentExpiry(of: profile, after: now, in: connection)
-        {
-            due = min(due ?? expiry, expiry)
-        }
+        if plan.readsConsent, let expiry = view.consentExpiresAt { due = min(due ?? expiry, expiry) }
         try schedule(profile, due: due, in: connection)
     }
 

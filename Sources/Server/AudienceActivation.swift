@@ -270,7 +270,7 @@ struct ConsentDeliveryFilter: DeliveryFilter {
         let answers: [String: ConsentValue]
         do {
             answers = try store.read { connection in
-                try ProfileEngine.consentAnswers(of: profile, at: clock.now(), in: connection)
+                try ProfileEngine.consentAnswers(of: profile, at: clock.now(), in: connection).answers
             }
         } catch {
             return "consent:unreadable"

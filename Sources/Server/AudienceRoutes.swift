@@ -233,5 +233,4 @@ struct AudienceRoutes: Sendable {
         }
         return id.rawValue
     }
-
 }

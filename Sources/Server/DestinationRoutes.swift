@@ -208,5 +208,4 @@ struct DestinationRoutes: Sendable {
         }
         return id
     }
-
 }

@@ -79,8 +79,10 @@ final class GovernanceState: Sendable {
                 stored = .object(members)
             }
             let upsert = try connection.prepare(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-            )
+                """
+                INSERT INTO settings (key, value) VALUES (?1, ?2)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """)
             try upsert.bind(Self.settingKey, at: 1)
             try upsert.bind(stored.serialized, at: 2)
             try upsert.run()

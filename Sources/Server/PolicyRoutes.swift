@@ -21,7 +21,7 @@ struct PolicyRoutes: Sendable {
 
     /// `GET /v1/policies`: every policy with where it comes from, and the marketing actions.
     func list(_ call: RouteRequest) {
-        respond(call) {
+        call.answer(failure: Self.failure) {
             let catalog = governance.catalog
             let policies = catalog.policies.values.sorted { $0.name < $1.name }.map(json)
             return .json(200, ["policies": .array(policies), "marketingActions": catalog.actionsJSON])
@@ -30,7 +30,7 @@ struct PolicyRoutes: Sendable {
 
     /// `GET /v1/policies/{name}`.
     func show(_ call: RouteRequest) {
-        respond(call) {
+        call.answer(failure: Self.failure) {
             let name = call.parameters["name"] ?? ""
             guard let policy = governance.catalog.policies[name] else { throw Self.notFound }
             return .json(200, json(policy))
@@ -40,7 +40,7 @@ struct PolicyRoutes: Sendable {
     /// `POST /v1/policies` with `{"name", "action", "deny", "description"?}`: `201`, or `409` when
     /// the name is taken.
     func create(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater(failure: Self.failure) {
             let policy = try Policy(json: try Self.body(call))
             try await governance.update { overrides, catalog in
                 guard catalog.policies[policy.name] == nil else {
@@ -55,7 +55,7 @@ struct PolicyRoutes: Sendable {
 
     /// `PUT /v1/policies/{name}`: creates or replaces the policy of that name.
     func replace(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater(failure: Self.failure) {
             let policy = try Policy(json: try Self.body(call), name: call.parameters["name"] ?? "")
             try await governance.update { overrides, catalog in
                 try catalog.validate(policy)
@@ -68,7 +68,7 @@ struct PolicyRoutes: Sendable {
     /// `DELETE /v1/policies/{name}`: configured policies stay deleted until the change is undone by
     /// a `PUT` of the same name.
     func delete(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater(failure: Self.failure) {
             let name = call.parameters["name"] ?? ""
             try await governance.update { overrides, catalog in
                 guard catalog.policies[name] != nil else { throw Self.notFound }
@@ -86,14 +86,14 @@ struct PolicyRoutes: Sendable {
 
     /// `GET /v1/labels`: label definitions, and the labels on fields and sources.
     func labels(_ call: RouteRequest) {
-        respond(call) { .json(200, labelsJSON(governance.catalog)) }
+        call.answer(failure: Self.failure) { .json(200, labelsJSON(governance.catalog)) }
     }
 
     /// `PUT /v1/labels` with any of `{"labels": {NAME: MEANING}, "fields": {PATH: [LABEL]},
     /// "sources": {NAME: [LABEL]}}`: each path or source listed gets exactly the labels given (`[]`
     /// removes them); others keep theirs.
     func setLabels(_ call: RouteRequest) {
-        respondAsync(call) {
+        call.answerLater(failure: Self.failure) {
             let body = try Self.body(call)
             if let unknown = body.objectValue?.keys.sorted().first(where: {
                 !["labels", "fields", "sources"].contains($0)
@@ -124,7 +124,7 @@ struct PolicyRoutes: Sendable {
     /// `POST /v1/policies/evaluate`: the data comes from `audienceId` or `rule`, the use from
     /// `destinationId` or `marketingActions` (with an optional `mapping`).
     func evaluate(_ call: RouteRequest) {
-        respond(call) {
+        call.answer(failure: Self.failure) {
             let body = try Self.body(call)
             let catalog = governance.catalog
             var used: [UsedField] = []
@@ -214,24 +214,6 @@ struct PolicyRoutes: Sendable {
                     field: "mapping[\(index)]")
             }
             return UsedField(path.description, via: "mapping")
-        }
-    }
-
-    private func respond(_ call: RouteRequest, _ body: () throws -> HTTPResponse) {
-        do {
-            call.respond(try body())
-        } catch {
-            call.respond(Self.failure(error))
-        }
-    }
-
-    private func respondAsync(_ call: RouteRequest, _ body: @escaping @Sendable () async throws -> HTTPResponse) {
-        Task {
-            do {
-                call.respond(try await body())
-            } catch {
-                call.respond(Self.failure(error))
-            }
         }
     }
 

@@ -187,7 +187,6 @@ struct ProfileRoutes: Sendable {
         }
         throw RouteFailure.invalid("each identity is NAMESPACE:VALUE or {namespace, value}", field: field)
     }
-
 }
 
 /// A route's refusal, mapped to a status and the standard error body.

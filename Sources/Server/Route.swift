@@ -62,22 +62,28 @@ struct RouteRequest: Sendable {
     /// Whether personal data goes out unmasked: only to callers with `profiles:read-pii`.
     var seesPersonalData: Bool { caller?.seesPersonalData ?? false }
 
-    /// Answers with what `body` returns, or with the error it throws as ``RouteFailure`` renders it.
-    func answer(_ body: () throws -> HTTPResponse) {
+    /// Answers with what `body` returns, or with the error it throws as `failure` renders it
+    /// (``RouteFailure`` by default).
+    func answer(
+        failure: (any Error) -> HTTPResponse = RouteFailure.response(for:), _ body: () throws -> HTTPResponse
+    ) {
         do {
             respond(try body())
         } catch {
-            respond(RouteFailure.response(for: error))
+            respond(failure(error))
         }
     }
 
-    /// Answers, once `body` has run in a task of its own, like ``answer(_:)``.
-    func answerLater(_ body: @escaping @Sendable () async throws -> HTTPResponse) {
+    /// Answers, once `body` has run in a task of its own, like ``answer(failure:_:)``.
+    func answerLater(
+        failure: @escaping @Sendable (any Error) -> HTTPResponse = RouteFailure.response(for:),
+        _ body: @escaping @Sendable () async throws -> HTTPResponse
+    ) {
         Task {
             do {
                 respond(try await body())
             } catch {
-                respond(RouteFailure.response(for: error))
+                respond(failure(error))
             }
         }
     }

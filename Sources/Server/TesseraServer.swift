@@ -86,9 +86,7 @@ public final class TesseraServer: Sendable {
                 filter: DeliveryFilters(filters: [
                     PolicyDeliveryFilter(
                         check: check,
-                        trigger: { [store] id in
-                            try store.read { try TriggerEngine.readAll(in: $0) }.first { $0.id == id }
-                        }),
+                        trigger: { [store] id in try store.read { try TriggerEngine.read(id: id, in: $0) } }),
                     ConsentDeliveryFilter(
                         store: store, consent: configuration.profiles.consent, clock: clock, governance: governance),
                 ]),

@@ -231,7 +231,7 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
 
     /// The trigger with id `id`, if any.
     func trigger(id: Int64) throws -> Trigger? {
-        try list().first { $0.id == id }
+        try store.read { connection in try Self.read(id: id, in: connection) }
     }
 
     private func install(_ triggers: [Trigger]) {
@@ -245,13 +245,21 @@ final class TriggerEngine: ProfileObserver, MembershipListener, @unchecked Senda
         }
     }
 
-    static func readAll(in connection: SQLiteConnection) throws -> [Trigger] {
+    private static func readAll(in connection: SQLiteConnection) throws -> [Trigger] {
         let select = try connection.prepare(
             "SELECT id, definition, created_at FROM activation_triggers ORDER BY id", cached: false)
-        return try select.query { row in
-            let definition = try JSONValue(parsing: Array(row.string(at: 1).utf8))
-            return try Trigger(
-                json: definition, id: row.int64(at: 0), createdAt: Timestamp(milliseconds: row.int64(at: 2)))
-        }
+        return try select.query(trigger(from:))
+    }
+
+    /// The stored trigger with id `id`, if any; usable on any connection.
+    static func read(id: Int64, in connection: SQLiteConnection) throws -> Trigger? {
+        let select = try connection.prepare("SELECT id, definition, created_at FROM activation_triggers WHERE id = ?1")
+        try select.bind(id, at: 1)
+        return try select.queryFirst(trigger(from:))
+    }
+
+    private static func trigger(from row: SQLiteStatement) throws -> Trigger {
+        let definition = try JSONValue(parsing: Array(row.string(at: 1).utf8))
+        return try Trigger(json: definition, id: row.int64(at: 0), createdAt: Timestamp(milliseconds: row.int64(at: 2)))
     }
 }

@@ -142,8 +142,8 @@ enum DestinationsCommand {
             "Destination \(destination["id"]?.intValue ?? 0): \(destination["name"]?.stringValue ?? "") (\(kind))",
             "  target      \(target)",
             "  mapping     \(mapping.joined(separator: ", "))",
-            "  batches     \(destination["batchSize"]?.intValue ?? 0) within \(destination["lingerMs"]?.intValue ?? 0) ms,"
-                + " \(destination["concurrency"]?.intValue ?? 0) at once",
+            "  batches     \(destination["batchSize"]?.intValue ?? 0) within "
+                + "\(destination["lingerMs"]?.intValue ?? 0) ms, \(destination["concurrency"]?.intValue ?? 0) at once",
         ]
         if let counts = destination["deliveries"]?.objectValue {
             let text = counts.keys.sorted().map { "\($0) \(counts[$0]?.intValue ?? 0)" }

@@ -55,42 +55,27 @@ extension ProfileEngine {
         collectAnswers[profile] = nil
     }
 
-    /// The profile's current answers for the whole profile, by purpose; answers past their expiry
-    /// are left out, so the purpose counts as unanswered.
-    func consentAnswers(of profile: Int64, in connection: SQLiteConnection) throws -> [String: ConsentValue] {
-        try Self.consentAnswers(of: profile, at: clock.now(), in: connection)
-    }
-
-    /// When the first of the profile's answers still holding at `time` expires, if one does:
-    /// answers for the whole profile, or with `identities` those given for one identity too.
-    public static func nextConsentExpiry(
-        of profile: Int64, after time: Timestamp, identities: Bool = false, in connection: SQLiteConnection
-    ) throws -> Timestamp? {
-        let scope = identities ? "" : " AND identity = ''"
-        let select = try connection.prepare(
-            "SELECT min(expires_at) FROM consents WHERE profile_id = ?1 AND expires_at > ?2\(scope)")
-        try select.bind(profile, at: 1)
-        try select.bind(time.milliseconds, at: 2)
-        return try select.queryFirst { $0.optionalInt64(at: 0) }.flatMap { $0 }.map(Timestamp.init(milliseconds:))
-    }
-
-    /// The profile's answers for the whole profile at `time`, by purpose, as stored: usable on any
-    /// connection, read or write (delivery checks them at send time).
+    /// The profile's answers for the whole profile at `time`, by purpose, as stored, and when the
+    /// first of them expires; answers past their expiry are left out, so the purpose counts as
+    /// unanswered. Usable on any connection, read or write (delivery checks them at send time).
     public static func consentAnswers(
         of profile: Int64, at time: Timestamp, in connection: SQLiteConnection
-    ) throws -> [String: ConsentValue] {
+    ) throws -> (answers: [String: ConsentValue], nextExpiry: Timestamp?) {
         let select = try connection.prepare(
             """
-            SELECT purpose, value FROM consents
+            SELECT purpose, value, expires_at FROM consents
             WHERE profile_id = ?1 AND identity = '' AND (expires_at IS NULL OR expires_at > ?2)
             """)
         try select.bind(profile, at: 1)
         try select.bind(time.milliseconds, at: 2)
         var answers: [String: ConsentValue] = [:]
-        for (purpose, value) in try select.query({ ($0.string(at: 0), $0.string(at: 1)) }) {
+        var nextExpiry: Int64?
+        let rows = try select.query { ($0.string(at: 0), $0.string(at: 1), $0.optionalInt64(at: 2)) }
+        for (purpose, value, expiry) in rows {
             answers[purpose] = ConsentValue(rawValue: value) ?? .unknown
+            if let expiry { nextExpiry = min(nextExpiry ?? expiry, expiry) }
         }
-        return answers
+        return (answers, nextExpiry.map(Timestamp.init(milliseconds:)))
     }
 
     /// Whether the profile said no to collection, so its behavioural records are not stored.

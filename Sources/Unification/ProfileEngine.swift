@@ -151,9 +151,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     ) throws -> ProfileView? {
         let identities = graph.identities(in: ProfileID(rawValue: profile))
         guard !identities.isEmpty else { return nil }
+        let consent = try Self.consentAnswers(of: profile, at: clock.now(), in: connection)
         var view = ProfileView(
             attributes: [:], computed: [:], identityNamespaces: Set(identities.map(\.identity.namespace)),
-            consent: try consentAnswers(of: profile, in: connection))
+            consent: consent.answers, consentExpiresAt: consent.nextExpiry)
         guard attributes || computed else { return view }
         let state = try self.state(of: profile, in: connection)
         if computed { view.computed = state.computed.json }

@@ -58,4 +58,6 @@ public struct ProfileView: Sendable {
     public var identityNamespaces: Set<String>
     /// The profile's consent answers by purpose, as given (no defaults applied).
     public var consent: [String: ConsentValue] = [:]
+    /// When the first of those answers expires, if one does.
+    public var consentExpiresAt: Timestamp?
 }

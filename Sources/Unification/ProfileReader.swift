@@ -105,11 +105,12 @@ public struct ProfileReader: Sendable {
             let version = try select.queryFirst { $0.int64(at: 0) }
             let now = clock.now().milliseconds
             if let version, let cached = cache.document(of: id.rawValue, version: version, at: now) { return cached }
-            let bytes = try document(of: id, policy: policy, fields: nil, in: connection)?.serializedBytes
-            if let version, let bytes {
-                let until = try ProfileEngine.nextConsentExpiry(
-                    of: id.rawValue, after: Timestamp(milliseconds: now), identities: true, in: connection)
-                cache.store(bytes, of: id.rawValue, version: version, validUntil: until?.milliseconds ?? .max)
+            guard let rendering = try render(of: id, policy: policy, fields: nil, at: now, in: connection) else {
+                return nil
+            }
+            let bytes = rendering.document.serializedBytes
+            if let version {
+                cache.store(bytes, of: id.rawValue, version: version, validUntil: rendering.validUntil ?? .max)
             }
             return bytes
         }
@@ -135,6 +136,19 @@ public struct ProfileReader: Sendable {
     private func document(
         of id: ProfileID, policy: MergePolicy, fields: [String]?, in connection: SQLiteConnection
     ) throws -> JSONValue? {
+        try render(of: id, policy: policy, fields: fields, at: clock.now().milliseconds, in: connection)?.document
+    }
+
+    /// A rendered profile, and until when (milliseconds) it holds without a new version: the first
+    /// expiry of a consent answer it shows as still given, if any.
+    private struct Rendering {
+        var document: JSONValue
+        var validUntil: Int64?
+    }
+
+    private func render(
+        of id: ProfileID, policy: MergePolicy, fields: [String]?, at now: Int64, in connection: SQLiteConnection
+    ) throws -> Rendering? {
         let identities = try self.identities(of: id, in: connection)
         guard !identities.isEmpty else { return nil }
         let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
@@ -145,20 +159,25 @@ public struct ProfileReader: Sendable {
         let merged = state?.fragments.merged(using: policy, sourceNames: try sourceNames(in: connection))
         var attributes = merged?.attributes ?? .object([:])
         if let fields { attributes = ProfileReader.select(fields, from: attributes) }
-        return [
+        let consent = try self.consent(of: id, at: now, in: connection)
+        let document: JSONValue = [
             "profileId": .int(id.rawValue),
             "identities": .array(identities),
             "attributes": attributes,
             "computed": state?.computed.json ?? .object([:]),
-            "consent": try consent(of: id, in: connection),
+            "consent": consent.json,
             "mergePolicy": .string(policy.name),
         ]
+        return Rendering(document: document, validUntil: consent.validUntil)
     }
 
     /// The profile's current consent answers: `{"PURPOSE": {"value", "time", "basis"?, "expiresAt"?}}`
     /// for the profile, and under `identities` the answers given for one identity (XDM `idSpecific`).
-    /// An answer past its expiry reads `u`, with `"expired": true`.
-    private func consent(of id: ProfileID, in connection: SQLiteConnection) throws -> JSONValue {
+    /// An answer past its expiry at `now` reads `u`, with `"expired": true`; `validUntil` is the
+    /// first expiry still ahead.
+    private func consent(
+        of id: ProfileID, at now: Int64, in connection: SQLiteConnection
+    ) throws -> (json: JSONValue, validUntil: Int64?) {
         let select = try connection.prepare(
             """
             SELECT identity, purpose, value, time, basis, expires_at FROM consents WHERE profile_id = ?1
@@ -166,7 +185,7 @@ public struct ProfileReader: Sendable {
             """
         )
         try select.bind(id.rawValue, at: 1)
-        let now = clock.now().milliseconds
+        var validUntil: Int64?
         var profile: [String: JSONValue] = [:]
         var identities: [String: JSONValue] = [:]
         while try select.step() {
@@ -180,6 +199,8 @@ public struct ProfileReader: Sendable {
                 if expiry <= now {
                     answer["value"] = .string(ConsentValue.unknown.rawValue)
                     answer["expired"] = true
+                } else {
+                    validUntil = min(validUntil ?? expiry, expiry)
                 }
             }
             let identity = select.string(at: 0)
@@ -192,7 +213,7 @@ public struct ProfileReader: Sendable {
             }
         }
         if !identities.isEmpty { profile["identities"] = .object(identities) }
-        return .object(profile)
+        return (.object(profile), validUntil)
     }
 
     /// The profile's events, newest first, `limit` at a time before sequence `before`.

@@ -12,7 +12,8 @@ import Testing
             labels: DataLabel.standard, actions: MarketingAction.standard,
             policies: [
                 Policy(
-                    name: "no-sensitive-export", action: "third-party-export", deny: .any([.label("S1"), .label("S2")])),
+                    name: "no-sensitive-export", action: "third-party-export",
+                    deny: .any([.label("S1"), .label("S2")])),
                 Policy(name: "c3", action: "email-targeting", deny: .all([.label("C3"), .label("I1")])),
             ],
             assignments: LabelAssignments(fields: fields, sources: sources))

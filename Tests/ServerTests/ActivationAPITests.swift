@@ -58,13 +58,7 @@ import Testing
             #expect(request.headers["idempotency-key"] != nil)
         }
 
-        var skipped: [JSONValue] = []
-        for _ in 0..<50 where skipped.isEmpty {
-            let page = try await server.send(
-                "GET", "/v1/destinations/\(destinationID)/deliveries?state=skipped", auth: .admin)
-            skipped = page.json["deliveries"]?.arrayValue ?? []
-            if skipped.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let skipped = try await server.deliveries(of: destinationID, state: "skipped")
         let all = try await server.send("GET", "/v1/destinations/\(destinationID)/deliveries", auth: .admin)
         #expect(
             skipped.count == 1 && skipped.first?["detail"] == "consent:marketing.email", "u-2 never agreed: \(all.text)"

@@ -64,13 +64,7 @@ import Testing
         #expect(requests.count == 1)
 
         let refuserID = try #require(list.json["destinations"]?.arrayValue?.first { $0["name"] == "refuser" }?["id"])
-        var dead: [JSONValue] = []
-        for _ in 0..<100 where dead.isEmpty {
-            let page = try await server.send(
-                "GET", "/v1/destinations/\(refuserID.intValue ?? 0)/deliveries?state=dead", auth: .admin)
-            dead = page.json["deliveries"]?.arrayValue ?? []
-            if dead.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        let dead = try await server.deliveries(of: refuserID.intValue ?? 0, state: "dead")
         let deadID = try #require(dead.first?["id"]?.intValue)
         #expect(await run("deliveries", "list", "refuser", "--state", "dead") == 0)
         #expect(await run("deliveries", "list", "offers") == 0)

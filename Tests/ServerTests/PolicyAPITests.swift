@@ -41,8 +41,8 @@ import Testing
         #expect(undefined.status == 400 && undefined.json["error"]?["field"] == "deny", "\(undefined.text)")
         let labels = try await server.send(
             "PUT", "/v1/labels",
-            body:
-                #"{"labels": {"minors": "About people under 16."}, "fields": {"attributes.age": ["minors"], "attributes.email": []}}"#,
+            body: #"{"labels": {"minors": "About people under 16."}, "#
+                + #""fields": {"attributes.age": ["minors"], "attributes.email": []}}"#,
             auth: .admin)
         #expect(labels.status == 200 && labels.json["fields"]?["attributes.age"] == ["minors"], "\(labels.text)")
         #expect(labels.json["fields"]?["attributes.email"] == nil, "the default I1 removed")
@@ -117,8 +117,8 @@ import Testing
         _ = try await server.send("PUT", "/v1/labels", body: #"{"sources": {"default": ["C2"]}}"#, auth: .admin)
         let mapped = try await server.send(
             "POST", "/v1/policies/evaluate",
-            body:
-                #"{"rule": "attribute tier = \"gold\"", "marketingActions": ["third-party-export"], "mapping": ["audience"]}"#,
+            body: #"{"rule": "attribute tier = \"gold\"", "marketingActions": ["third-party-export"], "#
+                + #""mapping": ["audience"]}"#,
             auth: .admin)
         #expect(mapped.json["violations"]?[0]?["sources"] == ["default"], "\(mapped.text)")
         #expect(mapped.json["violations"]?[0]?["policy"] == "c2-no-third-party")
@@ -181,13 +181,7 @@ import Testing
         try await server.identify(
             "u-3", at: now, traits: ["tier": "gold", "email": "three@example.com"], emailConsent: nil)
 
-        var skipped: [JSONValue] = []
-        for _ in 0..<50 where skipped.count < 2 {
-            let page = try await server.send(
-                "GET", "/v1/destinations/\(destination)/deliveries?state=skipped", auth: .admin)
-            skipped = page.json["deliveries"]?.arrayValue ?? []
-            if skipped.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        var skipped = try await server.deliveries(of: destination, state: "skipped", atLeast: 2)
         #expect(Set(skipped.compactMap { $0["detail"]?.stringValue }) == ["policy:no-tier-email"], "\(skipped)")
         #expect(skipped.allSatisfy { $0["audienceId"]?.intValue == audience })
         let all = try await server.send("GET", "/v1/destinations/\(destination)/deliveries", auth: .admin)
@@ -199,12 +193,7 @@ import Testing
         #expect(try await server.send("DELETE", "/v1/policies/no-tier-email", auth: .admin).status == 200)
         try await server.identify(
             "u-4", at: now, traits: ["tier": "gold", "email": "four@example.com"], emailConsent: nil)
-        for _ in 0..<50 where skipped.count < 3 {
-            let page = try await server.send(
-                "GET", "/v1/destinations/\(destination)/deliveries?state=skipped", auth: .admin)
-            skipped = page.json["deliveries"]?.arrayValue ?? []
-            if skipped.count < 3 { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        skipped = try await server.deliveries(of: destination, state: "skipped", atLeast: 3)
         #expect(skipped.contains { $0["detail"] == "consent:marketing.email" }, "implied consent: \(skipped)")
     }
 
@@ -325,7 +314,8 @@ import Testing
         #expect(lines.first?.hasPrefix("Denied: 1 violation") == true)
         #expect(
             lines.last
-                == "  ✗ p denies third-party-export: attributes.geo.lat (read by rule) carries S1 from source partner-feed"
+                == "  ✗ p denies third-party-export: attributes.geo.lat (read by rule) carries S1 "
+                + "from source partner-feed"
         )
     }
 }

@@ -119,6 +119,21 @@ final class RunningServer: Sendable {
     }
 }
 
+extension RunningServer {
+    /// The destination's deliveries in `state` (`skipped`, `dead`, …), once there are at least
+    /// `count` of them, polling for up to five seconds; fewer when they never come.
+    func deliveries(of destination: Int64, state: String, atLeast count: Int = 1) async throws -> [JSONValue] {
+        var found: [JSONValue] = []
+        for _ in 0..<100 {
+            let page = try await send("GET", "/v1/destinations/\(destination)/deliveries?state=\(state)", auth: .admin)
+            found = page.json["deliveries"]?.arrayValue ?? []
+            if found.count >= count { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return found
+    }
+}
+
 /// Runs `tessera ARGUMENTS` and returns its exit status. The commands block on HTTP calls: they run
 /// on a queue of their own, never on the few threads of the cooperative pool that the server's
 /// handlers need to answer them.
