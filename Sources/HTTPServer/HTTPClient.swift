@@ -58,7 +58,7 @@ public final class HTTPClient {
             attempt += 1
             let reused = connection != nil
             do {
-                try writeRaw(request)
+                if let early = try write(request, method: method) { return early }
                 return try readResponse(method: method)
             } catch  where reused && attempt == 1 && error.isStaleConnection && !(connection?.receivedAny ?? false) {
                 connection = nil
@@ -66,6 +66,22 @@ public final class HTTPClient {
                 connection = nil
                 throw error
             }
+        }
+    }
+
+    /// Writes `request`; returns `nil` once it went out whole. A server may answer before it has read
+    /// the whole body (a 413 for a body too large) and close: when sending fails that way, its answer
+    /// is already in the socket, and it is what the caller needs.
+    private func write(_ request: [UInt8], method: String) throws(HTTPClientError) -> HTTPClientResponse? {
+        do {
+            try writeRaw(request)
+            return nil
+        } catch {
+            guard error.kind == .sendFailed, connection != nil, let early = try? readResponse(method: method) else {
+                throw error
+            }
+            connection = nil
+            return early
         }
     }
 

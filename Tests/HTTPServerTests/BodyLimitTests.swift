@@ -35,6 +35,20 @@ import Testing
         #expect(exact.body.count == 10_000)
     }
 
+    @Test("a body far over the limit still gets its 413, though the server closes before reading it")
+    func earlyAnswer() throws {
+        let reached = Tally()
+        let server = Self.limitedServer(reached)
+        try server.start()
+        defer { server.stop() }
+        let client = HTTPClient(host: "127.0.0.1", port: server.port)
+
+        let response = try client.send(method: "POST", path: "/body", body: TestServer.noise(count: 8 << 20))
+
+        #expect(response.status == 413)
+        #expect(reached.value == 0)
+    }
+
     @Test("with Expect: 100-continue a body over the limit is refused before it is sent")
     func expectContinueTooLarge() throws {
         let reached = Tally()
