@@ -3,6 +3,11 @@
 enum ValueText {
     /// `text` without leading and trailing Unicode white space (spaces, tabs, line breaks, NBSP).
     static func trimmed(_ text: String) -> String {
+        // Most values start and end with a visible ASCII character: nothing to look up then.
+        let visible = UInt8(ascii: "!")...UInt8(ascii: "~")
+        if let first = text.utf8.first, let last = text.utf8.last, visible.contains(first), visible.contains(last) {
+            return text
+        }
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -109,19 +109,38 @@ final class Authenticator: Sendable {
 
     /// The user name of an HTTP Basic `Authorization` header: where Segment clients put the write key.
     static func basicUser(_ header: String?) -> String? {
-        guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
-        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
-        guard let data = Data(base64Encoded: encoded), let credentials = String(data: data, encoding: .utf8) else {
-            return nil
-        }
+        guard let encoded = credentials(of: header, scheme: "basic ") else { return nil }
+        guard let data = Data(base64Encoded: String(encoded)), let credentials = String(data: data, encoding: .utf8)
+        else { return nil }
         let user = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first
         return user.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The token of an `Authorization: Bearer <token>` header.
     static func bearerToken(_ header: String?) -> String? {
-        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        credentials(of: header, scheme: "bearer ").map(String.init)
     }
+
+    /// What follows `scheme` (lower case, with its trailing space; matched ignoring case) in an
+    /// `Authorization` header, without the spaces and tabs around it; nil when it is another scheme
+    /// or nothing follows.
+    ///
+    /// Runs on every authenticated request, so it compares bytes instead of building Strings.
+    static func credentials(of header: String?, scheme: StaticString) -> Substring? {
+        guard let header else { return nil }
+        let bytes = header.utf8
+        let expected = UnsafeBufferPointer(start: scheme.utf8Start, count: scheme.utf8CodeUnitCount)
+        let sameScheme = zip(bytes, expected).allSatisfy { actual, wanted in
+            actual == wanted || isLetter(wanted) && actual | 0x20 == wanted
+        }
+        guard bytes.count > expected.count, sameScheme else { return nil }
+        let rest = bytes.dropFirst(expected.count)
+        guard let first = rest.firstIndex(where: { !isSpace($0) }), let last = rest.lastIndex(where: { !isSpace($0) })
+        else { return nil }
+        return header[first..<bytes.index(after: last)]
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 }

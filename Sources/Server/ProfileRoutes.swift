@@ -32,15 +32,13 @@ struct ProfileRoutes: Sendable {
             if let namespace = call.parameters["namespace"], let value = call.parameters["value"],
                 call.seesPersonalData
             {
-                // Unmasked readers get the cached rendering as is; the id is looked up for the audit.
+                // Unmasked readers get the cached rendering as is, read with its id for the audit.
                 guard
-                    let bytes = try reader.documentBytes(
+                    let found = try reader.documentBytes(
                         namespace: namespace, value: value, policyName: policy, fields: fields)
                 else { throw RouteFailure.notFound("no profile has that identity") }
-                if let id = try reader.profileID(namespace: namespace, value: value) {
-                    audit.record(call, profiles: [id.rawValue])
-                }
-                return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: bytes)
+                audit.record(call, profiles: [found.profile.rawValue])
+                return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: found.bytes)
             }
             let id = try resolve(call.parameters)
             guard let document = try reader.document(of: id, policyName: policy, fields: fields) else {

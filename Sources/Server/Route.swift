@@ -29,18 +29,23 @@ struct Route: Sendable {
     let summary: String
     let documentation: RouteDocumentation
     let handler: Handler
+    /// Whether the handler runs on the HTTP worker that read the request rather than on the shared
+    /// queue: for short reads that never wait on the writer, where handing the request to another
+    /// thread and the answer back costs more than the read itself.
+    let runsOnWorker: Bool
     /// The path split into segments, once; `{name}` segments are parameters.
     let segments: [Substring]
 
     init(
         method: String, path: String, access: Access, summary: String, documentation: RouteDocumentation,
-        handler: @escaping Handler
+        runsOnWorker: Bool = false, handler: @escaping Handler
     ) {
         self.method = method
         self.path = path
         self.access = access
         self.summary = summary
         self.documentation = documentation
+        self.runsOnWorker = runsOnWorker
         self.handler = handler
         segments = path.split(separator: "/")
     }
@@ -103,12 +108,16 @@ struct RouteDocumentation: Sendable {
 
 /// Finds the route for a method and path.
 ///
-/// - Complexity: O(routes × segments) per lookup; the table holds a few dozen routes.
+/// - Complexity: O(routes with as many segments × segments) per lookup; the table holds a few dozen
+///   routes, and each request compares its path with those of its length only.
 struct Router: Sendable {
     let routes: [Route]
+    /// Positions in `routes` by number of path segments, in table order.
+    private let byLength: [Int: [Int]]
 
     init(routes: [Route]) {
         self.routes = routes
+        byLength = Dictionary(grouping: routes.indices) { routes[$0].segments.count }
     }
 
     enum Match {
@@ -120,24 +129,28 @@ struct Router: Sendable {
     func match(method: String, path: String) -> Match {
         let requested = path.split(separator: "/")
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = Router.parameters(route.segments, requested) else { continue }
-            if route.method == method { return .found(route, parameters: parameters) }
-            allowed.append(route.method)
+        for position in byLength[requested.count] ?? [] {
+            guard let parameters = Router.parameters(routes[position].segments, requested) else { continue }
+            if routes[position].method == method { return .found(routes[position], parameters: parameters) }
+            allowed.append(routes[position].method)
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
+    /// The values of the pattern's `{name}` segments, or nil when a literal segment differs.
     private static func parameters(_ pattern: [Substring], _ path: [Substring]) -> [String: String]? {
         guard pattern.count == path.count else { return nil }
+        for (expected, actual) in zip(pattern, path) where !isParameter(expected) && expected != actual {
+            return nil
+        }
         var parameters: [String: String] = [:]
-        for (expected, actual) in zip(pattern, path) {
-            if expected.first == "{" && expected.last == "}" {
-                parameters[String(expected.dropFirst().dropLast())] = String(actual)
-            } else if expected != actual {
-                return nil
-            }
+        for (expected, actual) in zip(pattern, path) where isParameter(expected) {
+            parameters[String(expected.dropFirst().dropLast())] = String(actual)
         }
         return parameters
+    }
+
+    private static func isParameter(_ segment: Substring) -> Bool {
+        segment.first == "{" && segment.last == "}"
     }
 }

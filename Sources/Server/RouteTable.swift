@@ -272,14 +272,14 @@ enum RouteTable {
                     description: "Identities with first and last seen, merged attributes, computed attributes.",
                     tag: "profiles", queryParameters: profileQuery,
                     responses: [(200, "The profile.", ref("Profile")), invalid, unauthorized, notFound]),
-                handler: profiles.profile),
+                runsOnWorker: true, handler: profiles.profile),
             Route(
                 method: "GET", path: "/v1/profiles/{id}", access: .scope(.profilesRead),
                 summary: "Read a unified profile by its id (merged ids redirect)",
                 documentation: RouteDocumentation(
                     tag: "profiles", queryParameters: profileQuery,
                     responses: [(200, "The profile.", ref("Profile")), invalid, unauthorized, notFound]),
-                handler: profiles.profile),
+                runsOnWorker: true, handler: profiles.profile),
             Route(
                 method: "GET", path: "/v1/profiles/{namespace}/{value}/events", access: .scope(.profilesRead),
                 summary: "A profile's timeline, newest first",

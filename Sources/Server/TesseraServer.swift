@@ -257,9 +257,10 @@ struct Dispatcher: Sendable {
             answer(responder, route: "unmatched", response)
         case .found(let route, let parameters):
             if case .open = route.access { return run(route, parameters: parameters, request, responder) }
-            // Work runs on the shared concurrent queue, not on the HTTP worker that read the request:
-            // libmicrohttpd keeps each connection on the worker that accepted it, and a handful of busy
-            // connections on one worker would otherwise leave the other cores idle.
+            if route.runsOnWorker { return run(route, parameters: parameters, request, responder) }
+            // Other work runs on the shared concurrent queue, not on the HTTP worker that read the
+            // request: libmicrohttpd keeps each connection on the worker that accepted it, and a handful
+            // of busy connections on one worker would otherwise leave the other cores idle.
             DispatchQueue.global().async { run(route, parameters: parameters, request, responder) }
         }
     }

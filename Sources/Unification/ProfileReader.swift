@@ -81,8 +81,8 @@ public struct ProfileReader: Sendable {
         }
     }
 
-    /// The unified profile of the person behind an identity as serialised JSON, read in one
-    /// transaction; nil when the identity belongs to no profile.
+    /// The unified profile of the person behind an identity as serialised JSON, with its id, read
+    /// in one transaction; nil when the identity belongs to no profile.
     ///
     /// The default view (default merge policy, every field) comes from a cache of rendered documents
     /// whenever the profile's stored version is the one it was cached at. The version is read in the
@@ -92,19 +92,22 @@ public struct ProfileReader: Sendable {
     /// - Throws: `LookupError` for an invalid or blocked identity or an unknown merge policy.
     public func documentBytes(
         namespace: String, value: String, policyName: String?, fields: [String]?
-    ) throws -> [UInt8]? {
+    ) throws -> (profile: ProfileID, bytes: [UInt8])? {
         let identity = try normalised(namespace: namespace, value: value)
         let policy = try self.policy(named: policyName)
-        return try store.read { connection -> [UInt8]? in
+        return try store.read { connection -> (ProfileID, [UInt8])? in
             guard let id = try profileID(of: identity, in: connection) else { return nil }
             guard policyName == nil && fields == nil else {
-                return try document(of: id, policy: policy, fields: fields, in: connection)?.serializedBytes
+                let document = try document(of: id, policy: policy, fields: fields, in: connection)
+                return document.map { (id, $0.serializedBytes) }
             }
             let select = try connection.prepare("SELECT version FROM profiles WHERE profile_id = ?1")
             try select.bind(id.rawValue, at: 1)
             let version = try select.queryFirst { $0.int64(at: 0) }
             let now = clock.now().milliseconds
-            if let version, let cached = cache.document(of: id.rawValue, version: version, at: now) { return cached }
+            if let version, let cached = cache.document(of: id.rawValue, version: version, at: now) {
+                return (id, cached)
+            }
             guard let rendering = try render(of: id, policy: policy, fields: nil, at: now, in: connection) else {
                 return nil
             }
@@ -112,7 +115,7 @@ public struct ProfileReader: Sendable {
             if let version {
                 cache.store(bytes, of: id.rawValue, version: version, validUntil: rendering.validUntil ?? .max)
             }
-            return bytes
+            return (id, bytes)
         }
     }
 
