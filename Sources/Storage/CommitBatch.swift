@@ -11,6 +11,9 @@ public struct CommitBatch: Sendable {
     /// A dead letter that does not exist or was already replayed fails the whole batch, so that a
     /// replay happens at most once.
     public var replayedDeadLetters: [Int64]
+    /// What each commit participant prepared, per participant and then per record (see
+    /// ``CommitParticipant/prepare(_:)``); empty until ``Store/submit(_:completion:)`` fills it.
+    var preparations: [[(any Sendable)?]] = []
 
     /// Creates a batch.
     public init(

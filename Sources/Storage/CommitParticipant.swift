@@ -12,6 +12,17 @@ public protocol CommitParticipant: Sendable {
     ///   - connection: The writer's connection. Do not begin, commit or roll back transactions.
     /// - Throws: Any error; it rolls back the whole commit and fails every batch in it.
     func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws
+
+    /// Works out what `apply` will need from one record, on the thread that submits its batch.
+    ///
+    /// For work that reads nothing the writer changes (parsing a body, extracting what it says),
+    /// so that the writer's one thread keeps only what must happen in order. The result reaches
+    /// `apply` as ``StoredRecordReference/prepared``; the default prepares nothing.
+    func prepare(_ record: IncomingRecord) -> (any Sendable)?
+}
+
+extension CommitParticipant {
+    public func prepare(_ record: IncomingRecord) -> (any Sendable)? { nil }
 }
 
 /// A record that was just stored, with its sequence number.
@@ -20,10 +31,13 @@ public struct StoredRecordReference: Sendable {
     public var sequence: Int64
     /// The record as submitted.
     public var record: IncomingRecord
+    /// What the participant's ``CommitParticipant/prepare(_:)`` made of the record, when it ran.
+    public var prepared: (any Sendable)?
 
     /// Creates a reference.
-    public init(sequence: Int64, record: IncomingRecord) {
+    public init(sequence: Int64, record: IncomingRecord, prepared: (any Sendable)? = nil) {
         self.sequence = sequence
         self.record = record
+        self.prepared = prepared
     }
 }

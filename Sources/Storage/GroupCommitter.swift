@@ -112,7 +112,7 @@ final class GroupCommitter {
             try statements.begin.run()
             let now = try deduplicator.beginCommit(at: clock.now())
             mark = deduplicator.mark()
-            var stored: [StoredRecordReference] = []
+            var stored: [StoredRecord] = []
             var receipts: [CommitReceipt] = []
             receipts.reserveCapacity(batches.count)
             for (position, batch) in batches.enumerated() {
@@ -140,11 +140,11 @@ final class GroupCommitter {
     }
 
     private func write(
-        _ batch: CommitBatch, at now: Timestamp, stored: inout [StoredRecordReference]
+        _ batch: CommitBatch, at now: Timestamp, stored: inout [StoredRecord]
     ) throws -> CommitReceipt {
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(batch.records.count)
-        for record in batch.records {
+        for (position, record) in batch.records.enumerated() {
             guard case .new(let hash, let replacing) = try deduplicator.claim(record, at: now) else {
                 outcomes.append(.duplicate)
                 continue
@@ -153,7 +153,10 @@ final class GroupCommitter {
             try deduplicator.log(record, hash: hash, replacing: replacing, sequence: sequence, at: now)
             outcomes.append(.stored(sequence: sequence))
             if !participants.isEmpty {
-                stored.append(StoredRecordReference(sequence: sequence, record: record))
+                stored.append(
+                    StoredRecord(
+                        reference: StoredRecordReference(sequence: sequence, record: record),
+                        preparations: batch.preparations.map { $0[position] }))
             }
         }
 
@@ -212,11 +215,16 @@ final class GroupCommitter {
         throw StorageError.conflict("the dead letter was already replayed")
     }
 
-    private func applyParticipants(to stored: [StoredRecordReference]) throws {
+    private func applyParticipants(to stored: [StoredRecord]) throws {
         guard !stored.isEmpty else { return }
-        for participant in participants {
+        for (index, participant) in participants.enumerated() {
+            let references = stored.map { stored in
+                var reference = stored.reference
+                reference.prepared = index < stored.preparations.count ? stored.preparations[index] : nil
+                return reference
+            }
             do {
-                try participant.apply(stored: stored, in: connection)
+                try participant.apply(stored: references, in: connection)
             } catch {
                 let code = (error as? StorageError)?.code ?? 0
                 throw StorageError(
@@ -376,4 +384,10 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// A record stored by the commit being written, with what each participant prepared of it.
+private struct StoredRecord {
+    let reference: StoredRecordReference
+    let preparations: [(any Sendable)?]
 }

@@ -78,6 +78,8 @@ public final class Store: Sendable {
     let dedupeIndex: SharedDedupeIndex
     private let writer: Writer
     private let readPool: ReadPool
+    /// The commit participants, which prepare each batch's records before it reaches the writer.
+    private let participants: [any CommitParticipant]
 
     /// Opens (creating when needed) the store in `directory` and starts its writer.
     ///
@@ -103,6 +105,7 @@ public final class Store: Sendable {
         self.auditDatabasePath = (directory as NSString).appendingPathComponent(AuditDatabase.fileName)
         self.configuration = configuration
         self.clock = clock
+        self.participants = participants
 
         let connection = try SQLiteConnection(path: databasePath, flags: [.readWrite, .create])
         try Self.configureWriteConnection(connection, configuration)
@@ -139,6 +142,10 @@ public final class Store: Sendable {
         guard !batch.isEmpty else {
             completion(.success(CommitReceipt(outcomes: [], deadLetterIDs: [])))
             return
+        }
+        var batch = batch
+        if !batch.records.isEmpty {
+            batch.preparations = participants.map { participant in batch.records.map(participant.prepare) }
         }
         writer.submit(batch, completion: completion)
     }

@@ -119,7 +119,11 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     public func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws {
         try begin(in: connection)
         var dirty: Set<Int64> = []
-        let prepared = stored.concurrentMap { self.prepare($0) }
+        // Records submitted through the store arrive prepared; others are prepared here, on every core.
+        let prepared =
+            stored.allSatisfy { $0.prepared is PreparedRecord }
+            ? stored.map { $0.prepared as? PreparedRecord }
+            : stored.concurrentMap { ($0.prepared as? PreparedRecord) ?? self.prepared($0.record) }
         for (reference, prepared) in zip(stored, prepared) {
             guard let prepared else { continue }
             try unify(reference, prepared, in: connection, dirty: &dirty)
@@ -185,11 +189,14 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// Every live profile id, from the graph. Call only on the writer thread.
     public var profileIDs: [Int64] { graph.profiles.map(\.rawValue) }
 
+    /// What a record says before the graph and the profiles take it in, worked out on the thread
+    /// that submits it (see ``prepared(_:)``).
+    public func prepare(_ record: IncomingRecord) -> (any Sendable)? { prepared(record) }
+
     /// What a record says before the graph and the profiles take it in: its parsed body, its
-    /// normalised identities and its consent answers. Reads nothing the writer changes, so a commit
-    /// prepares its records on every core at once; nil for a body that does not parse.
-    private func prepare(_ reference: StoredRecordReference) -> PreparedRecord? {
-        let record = reference.record
+    /// normalised identities and its consent answers. Reads nothing the writer changes, so it runs
+    /// on any thread; nil for a body that does not parse.
+    private func prepared(_ record: IncomingRecord) -> PreparedRecord? {
         guard let document = try? parsers.withParser({ try $0.parse(record.body) }) else { return nil }
         let extraction = IdentityExtractor.extract(kind: record.kind, record: document.root, rules: configuration.rules)
         return PreparedRecord(
@@ -207,7 +214,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         let document = prepared.document
         let identities = prepared.identities
         // Only identities the graph does not hold can be suppressed: erasure took those out of it.
-        if let suppressions, suppressions.suppresses(identities.filter { !graph.contains($0) }) {
+        if let suppressions, suppressions.count > 0,
+            suppressions.suppresses(identities.filter { !graph.contains($0) })
+        {
             return try dropSuppressed(reference.sequence, in: connection)
         }
         let provenance = Provenance(
@@ -242,8 +251,15 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             if !changed.isEmpty { changes.touched.insert(profile) }
             return
         }
-        if cache[profile] == nil, try !isStored(profile, in: connection) { changes.created.insert(profile) }
-        var state = try self.state(of: profile, in: connection)
+        var state: ProfileState
+        if let cached = cache[profile] {
+            state = cached
+        } else if let stored = try storedState(of: profile, in: connection) {
+            state = stored
+        } else {
+            state = emptyState()
+            changes.created.insert(profile)
+        }
         let anchor = anchorIdentity(of: resolution)?.description ?? ""
         let timeline = try connection.prepare(
             "INSERT OR IGNORE INTO event_profiles (profile_id, sequence, anchor) VALUES (?1, ?2, ?3)")
@@ -258,13 +274,6 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         dirty.insert(profile)
         changes.touched.insert(profile)
         try observer?.applied(reference, document: document.root, to: profile, in: connection)
-    }
-
-    /// Whether the store holds a state for the profile.
-    private func isStored(_ profile: Int64, in connection: SQLiteConnection) throws -> Bool {
-        let select = try connection.prepare("SELECT 1 FROM profiles WHERE profile_id = ?1")
-        try select.bind(profile, at: 1)
-        return try select.queryFirst { _ in true } ?? false
     }
 
     /// The identities whose row needs writing: new ones, newly linked ones, and ones the graph saw
@@ -430,12 +439,16 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     /// The profile's state from the cache, the store, or empty for a new profile.
     func state(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileState {
         if let cached = cache[profile] { return cached }
+        return try storedState(of: profile, in: connection) ?? emptyState()
+    }
+
+    /// The profile's state as the store holds it; nil when the store holds none.
+    private func storedState(of profile: Int64, in connection: SQLiteConnection) throws -> ProfileState? {
         let select = try connection.prepare("SELECT fragments, computed FROM profiles WHERE profile_id = ?1")
         try select.bind(profile, at: 1)
-        let stored = try select.queryFirst { row in
+        return try select.queryFirst { row in
             try ProfileState(fragments: row.blob(at: 0), computed: row.blob(at: 1), configuration: configuration)
         }
-        return stored ?? emptyState()
     }
 
     /// Writes the changed profiles' state once per commit.

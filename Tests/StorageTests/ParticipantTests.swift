@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import Synchronization
 import Testing
@@ -20,6 +21,26 @@ private final class AuditParticipant: CommitParticipant {
         if failing.withLock({ $0 }) {
             throw Refused()
         }
+    }
+}
+
+/// Prepares each record as its message id with a tag of its own, and keeps what `apply` received.
+private final class PreparingParticipant: CommitParticipant {
+    let tag: String
+    let preparedOnWriter = Mutex(false)
+    let received = Mutex<[String?]>([])
+
+    init(tag: String) {
+        self.tag = tag
+    }
+
+    func prepare(_ record: IncomingRecord) -> (any Sendable)? {
+        if Thread.current.name == "tessera-writer" { preparedOnWriter.withLock { $0 = true } }
+        return "\(tag):\(record.messageID)"
+    }
+
+    func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws {
+        received.withLock { $0 += stored.map { $0.prepared as? String } }
     }
 }
 
@@ -53,6 +74,24 @@ struct ParticipantTests {
             // A commit of duplicates only stores nothing, so participants are not called.
             _ = try await store.submit(CommitBatch(records: [record("a", source: source.id)]))
             #expect(audit.calls.withLock { $0.count } == 1)
+        }
+    }
+
+    @Test("each participant gets what it prepared of each stored record, prepared before the writer")
+    func preparedRecords() async throws {
+        let first = PreparingParticipant(tag: "first")
+        let second = PreparingParticipant(tag: "second")
+        try await withStore(participants: [first, second]) { store, _ in
+            let source = try await store.addSource(name: "web", writeKey: "key-web")
+            _ = try await store.submit(CommitBatch(records: [record("a", source: source.id)]))
+            // The duplicate of "a" is left out; the records after it keep their own preparations.
+            _ = try await store.submit(
+                CommitBatch(records: [
+                    record("a", source: source.id), record("b", source: source.id), record("c", source: source.id),
+                ]))
+            #expect(first.received.withLock { $0 } == ["first:a", "first:b", "first:c"])
+            #expect(second.received.withLock { $0 } == ["second:a", "second:b", "second:c"])
+            #expect(!first.preparedOnWriter.withLock { $0 })
         }
     }
 
