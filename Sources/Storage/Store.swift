@@ -130,7 +130,9 @@ public final class Store: Sendable {
 
     /// Hands `batch` to the writer; `completion` runs once it is durable or has failed.
     ///
-    /// The completion runs on the writer thread: resume a continuation or hand off, never block.
+    /// The commit participants prepare the records on the calling thread first (see
+    /// ``CommitParticipant/prepare(_:)``), so that callers on many threads share that work. The
+    /// completion runs on the writer thread: resume a continuation or hand off, never block.
     /// A failure fails the whole batch; nothing of it was stored.
     ///
     /// - Parameters:
