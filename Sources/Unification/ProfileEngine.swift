@@ -252,7 +252,8 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             return
         }
         var state: ProfileState
-        if let cached = cache[profile] {
+        // Taken out of the cache while it changes, so that its dictionaries are not copied on write.
+        if let cached = cache.removeValue(forKey: profile) {
             state = cached
         } else if let stored = try storedState(of: profile, in: connection) {
             state = stored
