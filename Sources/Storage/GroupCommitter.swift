@@ -112,7 +112,7 @@ final class GroupCommitter {
             try statements.begin.run()
             let now = try deduplicator.beginCommit(at: clock.now())
             mark = deduplicator.mark()
-            var stored: [StoredRecord] = []
+            var stored = StoredRecords()
             var receipts: [CommitReceipt] = []
             receipts.reserveCapacity(batches.count)
             for (position, batch) in batches.enumerated() {
@@ -140,7 +140,7 @@ final class GroupCommitter {
     }
 
     private func write(
-        _ batch: CommitBatch, at now: Timestamp, stored: inout [StoredRecord]
+        _ batch: CommitBatch, at now: Timestamp, stored: inout StoredRecords
     ) throws -> CommitReceipt {
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(batch.records.count)
@@ -153,10 +153,8 @@ final class GroupCommitter {
             try deduplicator.log(record, hash: hash, replacing: replacing, sequence: sequence, at: now)
             outcomes.append(.stored(sequence: sequence))
             if !participants.isEmpty {
-                stored.append(
-                    StoredRecord(
-                        reference: StoredRecordReference(sequence: sequence, record: record),
-                        preparations: batch.preparations.map { $0[position] }))
+                stored.references.append(StoredRecordReference(sequence: sequence, record: record))
+                stored.preparations.append(batch.preparations.map { $0[position] })
             }
         }
 
@@ -215,13 +213,13 @@ final class GroupCommitter {
         throw StorageError.conflict("the dead letter was already replayed")
     }
 
-    private func applyParticipants(to stored: [StoredRecord]) throws {
-        guard !stored.isEmpty else { return }
+    private func applyParticipants(to stored: StoredRecords) throws {
+        guard !stored.references.isEmpty else { return }
+        var references = stored.references
         for (index, participant) in participants.enumerated() {
-            let references = stored.map { stored in
-                var reference = stored.reference
-                reference.prepared = index < stored.preparations.count ? stored.preparations[index] : nil
-                return reference
+            for position in references.indices {
+                let preparations = stored.preparations[position]
+                references[position].prepared = index < preparations.count ? preparations[index] : nil
             }
             do {
                 try participant.apply(stored: references, in: connection)
@@ -386,8 +384,9 @@ extension Duration {
     }
 }
 
-/// A record stored by the commit being written, with what each participant prepared of it.
-private struct StoredRecord {
-    let reference: StoredRecordReference
-    let preparations: [(any Sendable)?]
+/// The records stored by the commit being written, with what each participant prepared of each.
+private struct StoredRecords {
+    var references: [StoredRecordReference] = []
+    /// Per record, one preparation per participant (empty when the batch was not prepared).
+    var preparations: [[(any Sendable)?]] = []
 }

@@ -486,8 +486,17 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
 }
 
 /// One record as `ProfileEngine.prepare` read it, ready for the sequential part of a commit.
-struct PreparedRecord: Sendable {
+///
+/// A class so that handing it through the store as `any Sendable` and back costs one reference,
+/// not a copy of every field.
+final class PreparedRecord: Sendable {
     let document: JSONDocument
     let identities: [Identity]
     let consent: [ConsentUpdate]
+
+    init(document: JSONDocument, identities: [Identity], consent: [ConsentUpdate]) {
+        self.document = document
+        self.identities = identities
+        self.consent = consent
+    }
 }
