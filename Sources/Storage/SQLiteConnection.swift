@@ -29,6 +29,8 @@ public final class SQLiteConnection {
 
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// Kept alive for SQLite, which holds it unretained (see ``onWALCommit(_:)``).
+    private var walCommitHook: WALCommitHook?
 
     /// Opens (and with `.create`, creates) the database at `path`.
     ///
@@ -51,6 +53,7 @@ public final class SQLiteConnection {
 
     deinit {
         statements.removeAll()
+        sqlite3_wal_hook(handle, nil, nil)
         sqlite3_close_v2(handle)
     }
 
@@ -102,6 +105,15 @@ public final class SQLiteConnection {
 
     /// Whether no transaction is open; after certain errors SQLite rolls a transaction back by itself.
     public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
+    /// Replaces SQLite's automatic checkpoint: after each commit, `decide` gets the number of frames
+    /// in the WAL of the database written and says whether to checkpoint it now (`PASSIVE`, on this
+    /// connection's thread, inside the commit, as the automatic checkpoint did).
+    func onWALCommit(_ decide: @escaping (Int) -> Bool) {
+        let hook = WALCommitHook(decide: decide)
+        walCommitHook = hook
+        sqlite3_wal_hook(handle, walCommitted, Unmanaged.passUnretained(hook).toOpaque())
+    }
 
     private func compile(_ sql: String) throws -> SQLiteStatement {
         var compiled: OpaquePointer?

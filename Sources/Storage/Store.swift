@@ -44,7 +44,9 @@ public final class Store: Sendable {
         public var readConnections: Int = 16
         /// How long a connection waits for another process's lock before failing with a busy error.
         public var busyTimeout: Duration = .seconds(5)
-        /// WAL size, in pages, at which the writer copies it back into the database file.
+        /// WAL size, in pages, at which a thread of the store's own copies it back into the
+        /// database file (off the writer; the writer does it itself only at four times this size,
+        /// when that thread falls behind). 0 turns checkpoints off until the store closes.
         public var walAutocheckpointPages: Int = 4_000
         /// Whether the write connection overwrites what it deletes (`PRAGMA secure_delete`), so that an
         /// erased record leaves no bytes behind in free space. Costs a little I/O on deletes and
@@ -80,6 +82,9 @@ public final class Store: Sendable {
     private let readPool: ReadPool
     /// The commit participants, which prepare each batch's records before it reaches the writer.
     private let participants: [any CommitParticipant]
+    /// Copies the WALs back into the database files off the writer thread; nil when
+    /// ``Configuration/walAutocheckpointPages`` is 0.
+    let checkpointer: Checkpointer?
 
     /// Opens (creating when needed) the store in `directory` and starts its writer.
     ///
@@ -116,6 +121,16 @@ public final class Store: Sendable {
         try AuditDatabase.indexFullSegments(connection)
         let committer = try GroupCommitter(
             connection: connection, configuration: configuration, clock: clock, participants: participants)
+        // Last of what can throw: its thread runs until `close()`.
+        if configuration.walAutocheckpointPages > 0 {
+            let checkpointer = try Checkpointer(
+                databasePath: databasePath, auditPath: auditDatabasePath,
+                threshold: configuration.walAutocheckpointPages, logger: configuration.logger)
+            connection.onWALCommit { checkpointer.committed(frames: $0) }
+            self.checkpointer = checkpointer
+        } else {
+            self.checkpointer = nil
+        }
         self.dedupeIndex = committer.dedupeIndex
         self.writer = Writer(committer: committer, configuration: configuration, onCommit: onCommit)
         self.readPool = ReadPool(
@@ -210,6 +225,7 @@ public final class Store: Sendable {
     /// Idempotent. Later submissions, transactions and reads fail with a closed error.
     public func close() {
         writer.close()
+        checkpointer?.stop()
         readPool.close()
     }
 
