@@ -43,5 +43,5 @@ struct ProfileState {
     }
 
     var encodedFragments: [UInt8] { fragments.json.serializedBytes }
-    var encodedComputed: [UInt8] { computed.json.serializedBytes }
+    var encodedComputed: [UInt8] { computed.serialized }
 }

@@ -119,6 +119,26 @@ import Testing
         #expect(state.lifetimeValueMicros.isEmpty)
     }
 
+    @Test("the state's bytes are those of its JSON value, empty or full, with keys needing escapes")
+    func serialized() throws {
+        let empty = ComputedAttributes()
+        #expect(empty.serialized == empty.json.serializedBytes)
+
+        let orders = [
+            try node(#"{"properties":{"revenue":10.25,"currency":"eur"}}"#),
+            try node(#"{"properties":{"revenue":"2.50","currency":"USD"}}"#),
+            try node(#"{"properties":{"total":7}}"#),
+        ]
+        var records = orders.enumerated().map { ("track", Optional("Order Completed"), $1, Int64($0)) }
+        records.append(("track", "Say \"hi\"\n", try node("{}"), 5))
+        records.append(("page", "Home", try node("{}"), 9))
+        records.append(("track", nil, try fixture("segment/segment-docs/ecommerce-v2__order-refunded.json"), 7))
+        let full = observed(records)
+        #expect(full.refundCount == 1)
+        #expect(full.serialized == full.json.serializedBytes)
+        #expect(try ComputedAttributes(json: JSONValue(parsing: full.serialized)) == full)
+    }
+
     @Test("a refund counts apart, worth its total")
     func refunds() throws {
         let record = try fixture("segment/segment-docs/ecommerce-v2__order-refunded.json")

@@ -23,6 +23,53 @@ extension ComputedAttributes {
         ]
     }
 
+    /// The bytes of `json`, written straight from the state without building the `JSONValue`
+    /// tree: the single writer encodes every changed profile's state in each commit. Members and
+    /// map keys come in `json`'s sorted order, so the bytes are the same.
+    public var serialized: [UInt8] {
+        var writer = JSONWriter(capacity: 192 + 32 * eventCounts.count)
+        writer.beginObject()
+        writer.writeKey("eventCount")
+        writer.writeInt(eventCount)
+        writer.writeComma()
+        writer.writeKey("eventCounts")
+        Self.write(eventCounts, to: &writer) { $0.writeInt($1) }
+        for (key, time) in [
+            ("firstOrderAt", firstOrderAt), ("firstSeen", firstSeen), ("lastOrderAt", lastOrderAt),
+            ("lastSeen", lastSeen),
+        ] {
+            writer.writeComma()
+            writer.writeKey(key)
+            if let time { writer.writeTimestamp(time) } else { writer.writeNull() }
+        }
+        writer.writeComma()
+        writer.writeKey("lifetimeValue")
+        Self.write(lifetimeValueMicros, to: &writer) { $0.writeDouble(Money.units($1)) }
+        let counts = [("orderCount", orderCount), ("otherEventCount", otherEventCount), ("refundCount", refundCount)]
+        for (key, count) in counts {
+            writer.writeComma()
+            writer.writeKey(key)
+            writer.writeInt(count)
+        }
+        writer.writeComma()
+        writer.writeKey("refundedValue")
+        Self.write(refundedValueMicros, to: &writer) { $0.writeDouble(Money.units($1)) }
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static func write(
+        _ map: [String: Int64], to writer: inout JSONWriter, value: (inout JSONWriter, Int64) -> Void
+    ) {
+        writer.beginObject()
+        for (index, key) in map.keys.sorted().enumerated() {
+            if index > 0 { writer.writeComma() }
+            writer.writeKey(key)
+            value(&writer, map[key]!)
+        }
+        writer.endObject()
+    }
+
     /// Loads a state that `json` wrote.
     ///
     /// Members left out take their empty values and unknown members are ignored, so states written
