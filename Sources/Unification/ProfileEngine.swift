@@ -251,15 +251,12 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
             if !changed.isEmpty { changes.touched.insert(profile) }
             return
         }
-        var state: ProfileState
-        // Taken out of the cache while it changes, so that its dictionaries are not copied on write.
-        if let cached = cache.removeValue(forKey: profile) {
-            state = cached
-        } else if let stored = try storedState(of: profile, in: connection) {
-            state = stored
-        } else {
-            state = emptyState()
-            changes.created.insert(profile)
+        if cache[profile] == nil {
+            if let stored = try storedState(of: profile, in: connection) {
+                cache[profile] = stored
+            } else {
+                changes.created.insert(profile)
+            }
         }
         let anchor = anchorIdentity(of: resolution)?.description ?? ""
         let timeline = try connection.prepare(
@@ -268,10 +265,10 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
         try timeline.bind(reference.sequence, at: 2)
         try timeline.bind(anchor, at: 3)
         try timeline.run()
-        let applied = state.observe(
+        // Changed in place in the cache, so that the state's dictionaries are not copied on write.
+        let applied = cache[profile, default: emptyState()].observe(
             kind: record.kind, record: document.root, source: record.sourceID, time: record.timestamp)
         if applied.attributesChanged { changes.attributesChanged.insert(profile) }
-        cache[profile] = state
         dirty.insert(profile)
         changes.touched.insert(profile)
         try observer?.applied(reference, document: document.root, to: profile, in: connection)
