@@ -31,7 +31,8 @@ struct Route: Sendable {
     let handler: Handler
     /// Whether the handler runs on the HTTP worker that read the request rather than on the shared
     /// queue: for short reads that never wait on the writer, where handing the request to another
-    /// thread and the answer back costs more than the read itself.
+    /// thread and the answer back costs more than the read itself. Open routes (health, readiness,
+    /// metrics, the OpenAPI document) always do.
     let runsOnWorker: Bool
     /// The path split into segments, once; `{name}` segments are parameters.
     let segments: [Substring]
@@ -45,7 +46,7 @@ struct Route: Sendable {
         self.access = access
         self.summary = summary
         self.documentation = documentation
-        self.runsOnWorker = runsOnWorker
+        if case .open = access { self.runsOnWorker = true } else { self.runsOnWorker = runsOnWorker }
         self.handler = handler
         segments = path.split(separator: "/")
     }

@@ -256,7 +256,6 @@ struct Dispatcher: Sendable {
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             answer(responder, route: "unmatched", response)
         case .found(let route, let parameters):
-            if case .open = route.access { return run(route, parameters: parameters, request, responder) }
             if route.runsOnWorker { return run(route, parameters: parameters, request, responder) }
             // Other work runs on the shared concurrent queue, not on the HTTP worker that read the
             // request: libmicrohttpd keeps each connection on the worker that accepted it, and a handful

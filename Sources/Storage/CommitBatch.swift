@@ -11,8 +11,9 @@ public struct CommitBatch: Sendable {
     /// A dead letter that does not exist or was already replayed fails the whole batch, so that a
     /// replay happens at most once.
     public var replayedDeadLetters: [Int64]
-    /// What each commit participant prepared, per participant and then per record (see
-    /// ``CommitParticipant/prepare(_:)``); empty until ``Store/submit(_:completion:)`` fills it.
+    /// What the commit participants prepared, per record and then per participant, in the order of
+    /// `records` and of the participants (see ``CommitParticipant/prepare(_:)``); empty until
+    /// ``Store/submit(_:completion:)`` fills it.
     var preparations: [[(any Sendable)?]] = []
 
     /// Creates a batch.

@@ -154,7 +154,7 @@ final class GroupCommitter {
             outcomes.append(.stored(sequence: sequence))
             if !participants.isEmpty {
                 stored.references.append(StoredRecordReference(sequence: sequence, record: record))
-                stored.preparations.append(batch.preparations.map { $0[position] })
+                stored.preparations.append(batch.preparations.isEmpty ? [] : batch.preparations[position])
             }
         }
 

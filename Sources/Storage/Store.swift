@@ -162,7 +162,7 @@ public final class Store: Sendable {
         }
         var batch = batch
         if !batch.records.isEmpty {
-            batch.preparations = participants.map { participant in batch.records.map(participant.prepare) }
+            batch.preparations = batch.records.map { record in participants.map { $0.prepare(record) } }
         }
         writer.submit(batch, completion: completion)
     }

@@ -119,13 +119,9 @@ public final class ProfileEngine: CommitParticipant, @unchecked Sendable {
     public func apply(stored: [StoredRecordReference], in connection: SQLiteConnection) throws {
         try begin(in: connection)
         var dirty: Set<Int64> = []
-        // Records submitted through the store arrive prepared; others are prepared here, on every core.
-        let prepared =
-            stored.allSatisfy { $0.prepared is PreparedRecord }
-            ? stored.map { $0.prepared as? PreparedRecord }
-            : stored.concurrentMap { ($0.prepared as? PreparedRecord) ?? self.prepared($0.record) }
-        for (reference, prepared) in zip(stored, prepared) {
-            guard let prepared else { continue }
+        for reference in stored {
+            // Records submitted through the store arrive prepared; others are prepared here.
+            guard let prepared = reference.prepared as? PreparedRecord ?? prepared(reference.record) else { continue }
             try unify(reference, prepared, in: connection, dirty: &dirty)
         }
         try saveStates(dirty, in: connection)
